@@ -1,0 +1,2 @@
+app_name = "hub"
+urlpatterns: list = []
