@@ -28,17 +28,35 @@ def test_credit_then_debit_moves_spendable_and_lifetime_apart(contact):
 
 
 def test_same_key_credits_once(contact):
-    first, created = ledger_credit(contact=contact, points=50, idempotency_key="submission:1:approve")
-    again, created_again = ledger_credit(contact=contact, points=50, idempotency_key="submission:1:approve")
+    first, created = ledger_credit(
+        contact=contact, points=50, idempotency_key="submission:1:approve"
+    )
+    again, created_again = ledger_credit(
+        contact=contact, points=50, idempotency_key="submission:1:approve"
+    )
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk
     assert balance_get(contact=contact).spendable == 50
 
 
 def test_same_key_different_body_is_refused(contact):
-    ledger_post(contact=contact, amount=10, kind="adjust", idempotency_key="k", fingerprint="one", reason="x")
+    ledger_post(
+        contact=contact,
+        amount=10,
+        kind="adjust",
+        idempotency_key="k",
+        fingerprint="one",
+        reason="x",
+    )
     with pytest.raises(IdempotencyMismatch):
-        ledger_post(contact=contact, amount=20, kind="adjust", idempotency_key="k", fingerprint="two", reason="x")
+        ledger_post(
+            contact=contact,
+            amount=20,
+            kind="adjust",
+            idempotency_key="k",
+            fingerprint="two",
+            reason="x",
+        )
     assert LedgerEntry.objects.count() == 1
 
 

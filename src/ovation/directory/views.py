@@ -1,0 +1,3 @@
+"""Staff pages for accounts and contacts."""
+
+urlpatterns: list = []
