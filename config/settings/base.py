@@ -278,3 +278,28 @@ OVATION_NAV = [
     ("Import", "directory:import-start", "ovation.import_data"),
 ]
 OVATION_WEBHOOKS_ALLOW_PRIVATE = env_bool("OVATION_WEBHOOKS_ALLOW_PRIVATE", False)
+
+# `ovation import KIND` / `ovation export KIND`: the importer object for each kind, owned by
+# the app whose data it is. Kinds whose app has not landed yet are reported as unavailable.
+OVATION_IMPORTERS = {
+    "accounts": "ovation.directory.imports.accounts.IMPORTER",
+    "contacts": "ovation.directory.imports.contacts.IMPORTER",
+    "activities": "ovation.directory.imports.activities.IMPORTER",
+    "nps": "ovation.pulse.imports.IMPORTER",
+    "opportunities": "ovation.references.imports.IMPORTER",
+    "referrals": "ovation.referrals.imports.IMPORTER",
+    "asks": "ovation.references.imports.ASKS_IMPORTER",
+}
+
+# Links in the advocate hub's navigation: (label, url name). Hidden when the URL does not resolve.
+OVATION_HUB_NAV = [
+    ("Home", "hub:home"),
+    ("Challenges", "hub:challenge-list"),
+    ("Rewards", "rewards:hub-catalogue"),
+    ("Refer a peer", "referrals:hub-links"),
+    ("Programs", "programs:hub-list"),
+    ("Ideas", "programs:hub-ideas"),
+    ("Reference requests", "references:hub-requests"),
+    ("Leaderboard", "hub:leaderboard"),
+    ("Profile", "hub:profile"),
+]
