@@ -2,8 +2,9 @@
 every hub view works on `request.contact`, never on an id taken from the request."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from ovation.directory.models import Contact
 
@@ -12,18 +13,27 @@ def current_contact(request) -> Contact | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    return Contact.objects.select_related("account").filter(user=user, is_active=True).first()
+    if getattr(user, "role", None) != "advocate":
+        return None
+    return (
+        Contact.objects.select_related("account", "hub_profile")
+        .filter(user=user, is_active=True)
+        .first()
+    )
 
 
 def advocate_required(view):
     """Redirect to the hub login unless the user is an advocate with a contact record;
-    sets `request.contact`."""
+    sets `request.contact`. Staff members get a page explaining the hub is for advocates."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         contact = current_contact(request)
         if contact is None:
-            return redirect(f"/hub/login/?next={request.get_full_path()}")
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and getattr(user, "is_staff_member", False):
+                return render(request, "hub/staff_notice.html", status=403)
+            return redirect("/hub/login/?" + urlencode({"next": request.get_full_path()}))
         request.contact = contact
         return view(request, *args, **kwargs)
 

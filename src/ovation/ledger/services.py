@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ovation.core.errors import Conflict, IdempotencyMismatch, ServiceError
 from ovation.directory.models import Contact
+from ovation.users.audit import audit_record
 
 from .models import LedgerEntry, PointsBalance
 
@@ -23,6 +24,9 @@ class InsufficientPoints(Conflict):
 def request_fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
+
+# One movement is capped well inside a 32-bit column (PostgreSQL `integer`).
+MAX_POINTS = 10_000_000
 
 _LIFETIME_KINDS = {LedgerEntry.Kind.EARN, LedgerEntry.Kind.ADJUST, LedgerEntry.Kind.CLAWBACK}
 
@@ -56,21 +60,27 @@ def ledger_post(
         lifetime_delta = amount if kind in _LIFETIME_KINDS else 0
     if amount == 0 and lifetime_delta == 0:
         raise ServiceError("amount must not be zero", field="amount")
+    if abs(amount) > MAX_POINTS or abs(lifetime_delta) > MAX_POINTS:
+        raise ServiceError(f"amount must be at most {MAX_POINTS:,} points", field="amount")
 
     existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _replayed(existing, contact, fingerprint), False
     try:
         with transaction.atomic():
-            PointsBalance.objects.get_or_create(contact=contact)
             balance_rows = PointsBalance.objects.filter(contact=contact)
             if amount < 0:
                 balance_rows = balance_rows.filter(spendable__gte=-amount)
-            updated = balance_rows.update(
-                spendable=F("spendable") + amount,
-                lifetime=F("lifetime") + lifetime_delta,
-                updated_at=timezone.now(),
-            )
+            changes = {
+                "spendable": F("spendable") + amount,
+                "lifetime": F("lifetime") + lifetime_delta,
+                "updated_at": timezone.now(),
+            }
+            updated = balance_rows.update(**changes)
+            if not updated and amount >= 0:
+                # First movement for this contact: create the row (race-safe), then move.
+                PointsBalance.objects.get_or_create(contact=contact)
+                updated = balance_rows.update(**changes)
             if not updated:
                 raise InsufficientPoints(
                     f"balance is too low for a debit of {-amount} points",
@@ -89,6 +99,18 @@ def ledger_post(
                 reason=reason,
                 actor=actor,
             )
+            if kind in (LedgerEntry.Kind.ADJUST, LedgerEntry.Kind.CLAWBACK) or actor is not None:
+                audit_record(
+                    action=f"points.{kind}",
+                    actor=actor,
+                    target=contact,
+                    data={
+                        "amount": amount,
+                        "lifetime_delta": lifetime_delta,
+                        "reason": reason,
+                        "entry": entry.pk,
+                    },
+                )
     except IntegrityError:
         # Another request with the same key committed first: that one is the result.
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
@@ -181,21 +203,159 @@ def ledger_reverse(
     existing = LedgerEntry.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing, False
-    spendable = balance_get(contact=entry.contact).spendable
-    take = min(entry.amount, spendable)
-    if take == 0 and entry.lifetime_delta == 0:
-        return None, False
-    return ledger_post(
-        contact=entry.contact,
-        amount=-take,
-        kind=LedgerEntry.Kind.CLAWBACK,
-        idempotency_key=key,
-        lifetime_delta=-entry.lifetime_delta,
-        source_type=entry.source_type,
-        source_id=entry.source_id,
-        reason=reason,
-        actor=actor,
+    with transaction.atomic():
+        # Lock the balance row so the amount taken back is decided and debited in one step:
+        # a concurrent redemption cannot spend the points in between (which would make the
+        # clawback fail with InsufficientPoints instead of taking what is left).
+        spendable = (
+            PointsBalance.objects.select_for_update()
+            .filter(contact_id=entry.contact_id)
+            .values_list("spendable", flat=True)
+            .first()
+        ) or 0
+        take = min(entry.amount, spendable)
+        if take == 0 and entry.lifetime_delta == 0:
+            return None, False
+        return ledger_post(
+            contact=entry.contact,
+            amount=-take,
+            kind=LedgerEntry.Kind.CLAWBACK,
+            idempotency_key=key,
+            lifetime_delta=-entry.lifetime_delta,
+            source_type=entry.source_type,
+            source_id=entry.source_id,
+            reason=reason,
+            actor=actor,
+        )
+
+
+def ledger_adjust(
+    *,
+    contact: Contact,
+    amount: int,
+    reason: str,
+    actor,
+    idempotency_key: str,
+    fingerprint: str = "",
+) -> tuple[LedgerEntry, bool]:
+    """A manager's manual correction (signed; moves spendable and lifetime points). A reason
+    is required; the entry keeps actor and reason, and an Activity `points.adjusted` records
+    it on the contact's timeline in the same transaction."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("a reason is required for a manual adjustment", field="reason")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
+        raise ServiceError("amount must be a non-zero whole number of points", field="amount")
+    from ovation.activity.services import activity_record
+
+    with transaction.atomic():
+        entry, created = ledger_post(
+            contact=contact,
+            amount=amount,
+            kind=LedgerEntry.Kind.ADJUST,
+            idempotency_key=idempotency_key,
+            source_type="adjustment",
+            reason=reason,
+            actor=actor,
+            fingerprint=fingerprint,
+        )
+        if created:
+            activity_record(
+                kind=ADJUSTED_ACTIVITY,
+                contact=contact,
+                points=amount,
+                source="ledger",
+                actor=actor,
+                data={"entry_id": entry.pk, "amount": amount, "reason": reason},
+                external_id=f"ledger-entry:{entry.pk}",
+            )
+    return entry, created
+
+
+ADJUSTED_ACTIVITY = "points.adjusted"
+
+
+def _expiry_cutoff(months: int, now):
+    year, month = now.year, now.month - months
+    while month <= 0:
+        month += 12
+        year -= 1
+    day = min(now.day, 28)
+    return now.replace(year=year, month=month, day=day)
+
+
+def ledger_expire(*, months: int | None = None, now=None, dry_run: bool = False) -> dict[int, int]:
+    """Expire spendable points earned more than `months` months ago (default: the setting
+    OVATION_POINTS_EXPIRE_MONTHS; None or 0 means points never expire).
+
+    Points are spent oldest first, so what is still unspent of the points credited before the
+    cutoff is `credited before cutoff - everything ever debited` (redemptions, expiries,
+    clawbacks, negative adjustments), capped by the current spendable balance. Expiry entries
+    have `lifetime_delta = 0`: levels and leaderboards never move. The key
+    `expire:<contact>:<cutoff date>` makes a second run on the same day a no-op, and because
+    earlier expiries count as debits a later run never expires the same points twice.
+    Returns {contact id: points expired}."""
+    from django.conf import settings
+    from django.db.models import Q
+
+    if months is None:
+        months = getattr(settings, "OVATION_POINTS_EXPIRE_MONTHS", None)
+    if not months:
+        return {}
+    if months < 0:
+        raise ServiceError("months must be positive", field="months")
+    now = now or timezone.now()
+    cutoff = _expiry_cutoff(months, now)
+    rows = (
+        LedgerEntry.objects.filter(contact__points__spendable__gt=0)
+        .values("contact_id")
+        .annotate(
+            old_credits=Sum("amount", filter=Q(amount__gt=0, created_at__lt=cutoff)),
+            debits=Sum("amount", filter=Q(amount__lt=0)),
+        )
+        .filter(old_credits__gt=0)
     )
+    due = {}
+    for row in rows:
+        unspent_old = row["old_credits"] + (row["debits"] or 0)
+        if unspent_old > 0:
+            due[row["contact_id"]] = unspent_old
+    if dry_run or not due:
+        return {cid: min(points, balance_get_by_id(cid).spendable) for cid, points in due.items()}
+    expired = {}
+    contacts = Contact.objects.in_bulk(list(due))
+    for contact_id, points in due.items():
+        with transaction.atomic():
+            spendable = (
+                PointsBalance.objects.select_for_update()
+                .filter(contact_id=contact_id)
+                .values_list("spendable", flat=True)
+                .first()
+            ) or 0
+            take = min(points, spendable)
+            if take <= 0:
+                continue
+            entry, created = ledger_post(
+                contact=contacts[contact_id],
+                amount=-take,
+                kind=LedgerEntry.Kind.EXPIRE,
+                lifetime_delta=0,
+                idempotency_key=f"expire:{contact_id}:{cutoff.date().isoformat()}",
+                source_type="expiry",
+                reason=f"points earned before {cutoff:%Y-%m-%d} expired ({months} months)",
+            )
+            if created:
+                expired[contact_id] = take
+    return expired
+
+
+def balance_get_by_id(contact_id: int) -> "Balance":
+    row = (
+        PointsBalance.objects.filter(contact_id=contact_id)
+        .values_list("spendable", "lifetime")
+        .first()
+    )
+    return Balance(*row) if row else Balance(0, 0)
 
 
 @dataclass(frozen=True)

@@ -1,2 +1,3 @@
-app_name = "ledger"
-urlpatterns: list = []
+from .views import app_name, urlpatterns
+
+__all__ = ["app_name", "urlpatterns"]

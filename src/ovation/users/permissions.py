@@ -36,6 +36,7 @@ PERMISSIONS = {
     "ovation.edit_directory": is_manager | is_csm,
     "ovation.import_data": is_manager,
     "ovation.export_data": is_manager,
+    "ovation.manage_taxonomies": is_manager,
     # Pulse and insights: read by all staff.
     "ovation.view_pulse": is_staff_member,
     "ovation.manage_pulse": is_manager,

@@ -1,0 +1,240 @@
+"""The soft matching score as pure, vectorised functions (no database access).
+
+Every factor is a column of values in [0, 1] (1 = best fit); the score is their weighted mean.
+`explain` turns one candidate's factors into the sentence managers read. Text similarity is
+BM25 over each contact's past reference topics, notes and stories (`bm25_matrix`)."""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+FACTORS = (
+    "industry",
+    "region",
+    "size",
+    "products",
+    "text",
+    "seniority",
+    "recency",
+    "acceptance",
+    "rating",
+    "load",
+)
+BANDS = ["1-50", "51-200", "201-1000", "1001-5000", "5001+"]
+BAND_LABELS = ["1-50", "51-200", "201-1,000", "1,001-5,000", "5,001+"]
+SENIORITIES = ["ic", "manager", "director", "vp", "c_level"]
+SENIORITY_LABELS = ["individual contributor", "manager", "director", "VP", "C-level"]
+RECENCY_FULL_DAYS = 365.0
+
+
+@dataclass
+class RequestVector:
+    """What the prospect looks like, in the columns' codes (-1 / 0 / "" = not given)."""
+
+    industry: int = -1
+    region: int = -1
+    country: int = -1
+    band: int = -1
+    products: int = 0  # bitmask
+    n_products: int = 0
+    seniority: int = -1
+    tz: float = float("nan")
+    text: np.ndarray | None = None  # normalised BM25 per candidate
+    labels: dict = field(default_factory=dict)  # names for explanations
+
+
+def factor_columns(cols: dict[str, np.ndarray], req: RequestVector, now: float) -> dict:
+    """Compute every factor for the candidates in `cols` (arrays of equal length).
+
+    cols: industry, region, country, band, products, seniority, tz, last_ask (epoch days,
+    -inf = never), ref_asked, ref_accepted, rating_sum, rating_n, load."""
+    n = cols["industry"].shape[0]
+    zeros = np.zeros(n)
+    f: dict[str, np.ndarray] = {}
+    f["industry"] = (cols["industry"] == req.industry).astype(float) if req.industry >= 0 else zeros
+    if req.country >= 0 or req.region >= 0:
+        region = np.zeros(n)
+        if not math.isnan(req.tz):
+            tz_fit = np.clip(1.0 - np.abs(cols["tz"] - req.tz) / 12.0, 0.0, 1.0)
+            region = np.where(np.isnan(tz_fit), 0.0, tz_fit * 0.5)
+        if req.region >= 0:
+            region = np.where(cols["region"] == req.region, 0.8, region)
+        if req.country >= 0:
+            region = np.where(cols["country"] == req.country, 1.0, region)
+        f["region"] = region
+    else:
+        f["region"] = zeros
+    if req.band >= 0:
+        f["size"] = np.where(
+            cols["band"] >= 0, 1.0 - np.abs(cols["band"].astype(float) - req.band) / 4.0, 0.0
+        )
+    else:
+        f["size"] = zeros
+    if req.n_products:
+        f["products"] = (
+            np.bitwise_count(cols["products"] & np.int64(req.products)).astype(float)
+            / req.n_products
+        )
+    else:
+        f["products"] = zeros
+    f["text"] = req.text if req.text is not None else zeros
+    if req.seniority >= 0:
+        f["seniority"] = np.where(
+            cols["seniority"] >= 0,
+            1.0 - np.abs(cols["seniority"].astype(float) - req.seniority) / 4.0,
+            0.0,
+        )
+    else:
+        f["seniority"] = zeros
+    days = now - cols["last_ask"]
+    f["recency"] = np.minimum(days / RECENCY_FULL_DAYS, 1.0)  # never asked: inf -> 1
+    f["acceptance"] = (cols["ref_accepted"] + 1.0) / (cols["ref_asked"] + 2.0)
+    f["rating"] = ((cols["rating_sum"] + 7.0) / (cols["rating_n"] + 2.0) - 1.0) / 4.0
+    f["load"] = 1.0 / (1.0 + cols["load"])
+    return f
+
+
+def combine(factors: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Weighted mean of the factors, in [0, 1]."""
+    total_w = sum(max(0.0, weights.get(k, 0.0)) for k in FACTORS) or 1.0
+    score = None
+    for k in FACTORS:
+        w = max(0.0, weights.get(k, 0.0))
+        if w:
+            score = factors[k] * w if score is None else score + factors[k] * w
+    if score is None:
+        return np.zeros_like(factors["industry"])
+    return score / total_w
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k best scores, best first (ties broken by index for stable output)."""
+    if scores.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    k = min(k, scores.size)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def explain(
+    i: int,
+    factors: dict[str, np.ndarray],
+    cols: dict[str, np.ndarray],
+    req: RequestVector,
+    weights: dict[str, float],
+    now: float,
+    matched_terms: list[str] | None = None,
+) -> str:
+    """A sentence naming the factors that made candidate i's score, strongest first."""
+    parts: list[tuple[float, str]] = []
+
+    def add(name: str, text: str) -> None:
+        parts.append((weights.get(name, 0.0) * float(factors[name][i]), text))
+
+    labels = req.labels
+    if req.industry >= 0 and factors["industry"][i] == 1:
+        add("industry", f"same industry ({labels.get('industry', '')})".replace(" ()", ""))
+    if factors["region"][i] == 1.0:
+        add("region", f"same country ({labels.get('country', '')})")
+    elif factors["region"][i] >= 0.8:
+        add("region", f"same region ({labels.get('region', '')})")
+    elif factors["region"][i] > 0.3:
+        hours = abs(float(cols["tz"][i]) - req.tz)
+        add("region", f"timezone within {hours:.0f}h")
+    if req.n_products:
+        hit = int(round(factors["products"][i] * req.n_products))
+        if hit:
+            add("products", f"{hit} of {req.n_products} products")
+    if req.band >= 0 and cols["band"][i] >= 0:
+        d = abs(int(cols["band"][i]) - req.band)
+        if d == 0:
+            add("size", f"same company size ({BAND_LABELS[req.band]})")
+        elif d == 1:
+            add("size", f"similar company size ({BAND_LABELS[int(cols['band'][i])]})")
+    if factors["text"][i] > 0:
+        terms = ", ".join(matched_terms[:3]) if matched_terms else "similar topics"
+        add("text", f"use case overlaps ({terms})")
+    if req.seniority >= 0 and cols["seniority"][i] == req.seniority:
+        add("seniority", f"peer seniority ({SENIORITY_LABELS[req.seniority]})")
+    last = float(cols["last_ask"][i])
+    if last == -np.inf:
+        add("recency", "never asked")
+    else:
+        add("recency", f"last asked {int(now - last)} days ago")
+    asked = int(cols["ref_asked"][i])
+    if asked:
+        add("acceptance", f"accepted {int(cols['ref_accepted'][i])}/{asked} past requests")
+    if cols["rating_n"][i]:
+        avg = float(cols["rating_sum"][i]) / float(cols["rating_n"][i])
+        add("rating", f"sales rating {avg:.1f}/5")
+    load = int(cols["load"][i])
+    if load:
+        parts.append((-1.0, f"{load} open request{'s' if load > 1 else ''}"))
+    parts.sort(key=lambda p: -p[0])
+    return "; ".join(text for _, text in parts)
+
+
+# --- text ----------------------------------------------------------------------------------
+
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or our that the their "
+    "they this to was we were will with who how what when which want wants need needs".split()
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for tok in _TOKEN.findall((text or "").lower()):
+        if tok in STOPWORDS or len(tok) < 3:
+            continue
+        for suffix in ("ing", "ies", "es", "ed", "s"):
+            if tok.endswith(suffix) and len(tok) - len(suffix) >= 4:
+                tok = tok[: -len(suffix)] + ("y" if suffix == "ies" else "")
+                break
+        out.append(tok)
+    return out
+
+
+def bm25_matrix(
+    docs: dict[int, str], n_rows: int, k1: float = 1.2, b: float = 0.75
+) -> tuple[sparse.csc_matrix, dict[str, int]]:
+    """BM25 term weights per (row, term) for the documents given by row index; the score of a
+    query is the sum of its terms' columns."""
+    vocab: dict[str, int] = {}
+    rows, cols_, tf = [], [], []
+    lengths = np.zeros(n_rows)
+    for row, text in docs.items():
+        toks = tokens(text)
+        lengths[row] = len(toks)
+        counts: dict[int, int] = {}
+        for tok in toks:
+            counts[vocab.setdefault(tok, len(vocab))] = counts.get(vocab[tok], 0) + 1
+        for term, c in counts.items():
+            rows.append(row)
+            cols_.append(term)
+            tf.append(c)
+    if not vocab:
+        return sparse.csc_matrix((n_rows, 0)), vocab
+    rows_a, cols_a, tf_a = np.array(rows), np.array(cols_), np.array(tf, dtype=float)
+    n_docs = max(1, len(docs))
+    df = np.bincount(cols_a, minlength=len(vocab))
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+    avgdl = lengths[lengths > 0].mean() if (lengths > 0).any() else 1.0
+    norm = k1 * (1 - b + b * lengths[rows_a] / avgdl)
+    weights = idf[cols_a] * tf_a * (k1 + 1) / (tf_a + norm)
+    matrix = sparse.coo_matrix((weights, (rows_a, cols_a)), shape=(n_rows, len(vocab)))
+    return matrix.tocsc(), vocab
+
+
+def bm25_query(matrix, vocab: dict[str, int], text: str) -> tuple[np.ndarray, list[int]]:
+    """Normalised (0..1) BM25 scores of every row for `text`, and the query's term ids."""
+    ids = sorted({vocab[t] for t in tokens(text) if t in vocab})
+    if not ids:
+        return np.zeros(matrix.shape[0]), []
+    scores = np.asarray(matrix[:, ids].sum(axis=1)).ravel()
+    top = scores.max()
+    return (scores / top if top > 0 else scores), ids
