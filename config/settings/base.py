@@ -301,6 +301,7 @@ OVATION_HUB_NAV = [
     ("Programs", "programs:hub-list"),
     ("Ideas", "programs:hub-ideas"),
     ("Reference requests", "references:hub-requests"),
+    ("My stories", "stories:hub-list"),
     ("Leaderboard", "hub:leaderboard"),
     ("Profile", "hub:profile"),
 ]

@@ -38,14 +38,19 @@ def _optional(module: str, name: str):
     return fn if callable(fn) else None
 
 
-def _level_name(lifetime: int) -> Any:
-    hook = _optional("ovation.hub.selectors", "level_for_points") or _optional(
-        "ovation.hub.services", "level_for_points"
-    )
-    if hook is None:
-        return None
-    level = hook(lifetime)
-    return getattr(level, "name", level)
+def _level_namer():
+    """lifetime points -> level name, through the hub's level ladder (read once per call)."""
+    levels_all = _optional("ovation.hub.selectors", "levels_all")
+    level_for_points = _optional("ovation.hub.selectors", "level_for_points")
+    if levels_all is None or level_for_points is None:
+        return lambda lifetime: None
+    levels = levels_all()
+
+    def name(lifetime: int):
+        level = level_for_points(levels, lifetime)
+        return getattr(level, "name", None)
+
+    return name
 
 
 def contact_facts(contact_ids: list[int]) -> dict[int, dict]:
@@ -61,6 +66,7 @@ def contact_facts(contact_ids: list[int]) -> dict[int, dict]:
         .prefetch_related("account__products")
     )
     out: dict[int, dict] = {}
+    level_name = _level_namer()
     for c in contacts:
         a = c.account
         balance = getattr(c, "points", None)
@@ -77,7 +83,7 @@ def contact_facts(contact_ids: list[int]) -> dict[int, dict]:
             "stage": c.stage,
             "is_active": c.is_active,
             "lifetime_points": lifetime,
-            "level": _level_name(lifetime),
+            "level": level_name(lifetime),
             "country": a.country if a else "",
             "timezone": c.timezone,
         }
@@ -181,7 +187,8 @@ def endpoint_list() -> QuerySet[WebhookEndpoint]:
     since = timezone.now() - timedelta(days=7)
     return WebhookEndpoint.objects.annotate(
         delivered_7d=Count(
-            "deliveries", filter=Q(deliveries__status="delivered", deliveries__created_at__gte=since)
+            "deliveries",
+            filter=Q(deliveries__status="delivered", deliveries__created_at__gte=since),
         ),
         pending=Count("deliveries", filter=Q(deliveries__status="pending")),
         failed=Count("deliveries", filter=Q(deliveries__status="failed")),

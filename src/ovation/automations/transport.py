@@ -25,7 +25,7 @@ METADATA_ADDRESSES = {
     ipaddress.ip_address("fd00:ec2::254"),
 }
 METADATA_HOSTS = {"metadata.google.internal", "metadata", "metadata.azure.internal"}
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 TIMEOUT_SECONDS = 10
 USER_AGENT = "Ovation-Webhooks/1.0"
 
@@ -183,7 +183,11 @@ def post(url: str, *, body: str, headers: dict[str, str]) -> PostResult:
     for ip in target.addresses:
         if target.scheme == "https":
             conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
-                ip, target.port, target.host, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
+                ip,
+                target.port,
+                target.host,
+                timeout=TIMEOUT_SECONDS,
+                context=ssl.create_default_context(),
             )
         else:
             conn = http.client.HTTPConnection(ip, target.port, timeout=TIMEOUT_SECONDS)

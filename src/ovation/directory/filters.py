@@ -189,9 +189,7 @@ class _ListFilterForm(forms.Form):
         if not self.is_bound:
             return {}
         self.is_valid()  # fills cleaned_data with the fields that are valid
-        return {
-            k: v for k, v in self.cleaned_data.items() if v not in ("", None) and k != "sort"
-        }
+        return {k: v for k, v in self.cleaned_data.items() if v not in ("", None) and k != "sort"}
 
     @property
     def active_count(self) -> int:

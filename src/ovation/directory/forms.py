@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 
 from ovation.users.models import User
 
@@ -42,7 +43,7 @@ class AccountForm(forms.ModelForm):
             is_active=True, role__in=[User.Role.CSM, User.Role.MANAGER, User.Role.ADMIN]
         ).order_by("full_name", "email")
         self.fields["products"].queryset = Product.objects.all()
-        self.fields["arr"].min_value = 0
+        self.fields["arr"].validators.append(MinValueValidator(0))
         self.fields["arr"].widget.attrs["min"] = "0"
 
     def clean_country(self):
@@ -146,7 +147,9 @@ class NoteForm(forms.Form):
     summary = forms.CharField(
         max_length=1000,
         label="What happened?",
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. Happy to speak at the summit"}),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "e.g. Happy to speak at the summit"}
+        ),
     )
     occurred_at = forms.DateTimeField(
         required=False,

@@ -184,3 +184,6 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.contact_id} {self.purpose}={'yes' if self.is_granted else 'no'}"
+
+
+from .import_models import ImportJob  # noqa

@@ -117,7 +117,9 @@ def contact_list(request):
     queryset = contact_filter(selectors.contact_list(), **form.values())
     context = _list_context(request, form, queryset, CONTACT_SORTS, CONTACT_COLUMNS, "name")
     account_id = form.values().get("account_id")
-    context["filter_account"] = Account.objects.filter(pk=account_id).first() if account_id else None
+    context["filter_account"] = (
+        Account.objects.filter(pk=account_id).first() if account_id else None
+    )
     return render_page(
         request,
         "directory/contact_list.html",
@@ -279,7 +281,8 @@ def account_edit(request, account_id: int):
             _apply_service_error(form, exc)
         else:
             messages.success(
-                request, "Account saved." if changed else "Nothing changed: the account is as it was."
+                request,
+                "Account saved." if changed else "Nothing changed: the account is as it was.",
             )
             return redirect("directory:account-detail", account_id=account.pk)
     return render(request, "directory/account_form.html", {"form": form, "account": account})
@@ -330,7 +333,8 @@ def contact_edit(request, contact_id: int):
             _apply_service_error(form, exc)
         else:
             messages.success(
-                request, "Contact saved." if changed else "Nothing changed: the contact is as it was."
+                request,
+                "Contact saved." if changed else "Nothing changed: the contact is as it was.",
             )
             return redirect("directory:contact-detail", contact_id=contact.pk)
     return render(request, "directory/contact_form.html", {"form": form, "contact": contact})

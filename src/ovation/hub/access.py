@@ -31,7 +31,11 @@ def advocate_required(view):
         contact = current_contact(request)
         if contact is None:
             user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated and getattr(user, "is_staff_member", False):
+            if (
+                user is not None
+                and user.is_authenticated
+                and getattr(user, "is_staff_member", False)
+            ):
                 return render(request, "hub/staff_notice.html", status=403)
             return redirect("/hub/login/?" + urlencode({"next": request.get_full_path()}))
         request.contact = contact

@@ -420,8 +420,7 @@ class Submission(models.Model):
                 fields=["challenge", "contact", "slot"], name="submission_slot_per_person"
             ),
             models.CheckConstraint(
-                condition=Q(slot__isnull=True)
-                | Q(status__in=["pending", "approved"]),
+                condition=Q(slot__isnull=True) | Q(status__in=["pending", "approved"]),
                 name="submission_slot_only_when_holding",
             ),
         ]

@@ -51,7 +51,9 @@ class LevelProgress:
     points_to_next: int
 
 
-def level_progress(*, spendable: int, lifetime: int, levels: list[Level] | None = None) -> LevelProgress:
+def level_progress(
+    *, spendable: int, lifetime: int, levels: list[Level] | None = None
+) -> LevelProgress:
     levels = levels if levels is not None else levels_all()
     level = level_for_points(levels, lifetime)
     next_level = next((lvl for lvl in levels if lvl.threshold > lifetime), None)
@@ -63,6 +65,23 @@ def level_progress(*, spendable: int, lifetime: int, levels: list[Level] | None 
         percent = int(100 * (lifetime - base) / span)
         to_next = next_level.threshold - lifetime
     return LevelProgress(level, next_level, lifetime, spendable, percent, to_next)
+
+
+def level_population(levels: list[Level]) -> dict[int, int]:
+    """How many advocates are at each level (one query over the balance cache)."""
+    thresholds = [lvl.threshold for lvl in levels]
+    counts: dict[int, int] = {}
+    rows = PointsBalance.objects.filter(contact__user__role=User.Role.ADVOCATE).values_list(
+        "lifetime", flat=True
+    )
+    for lifetime in rows:
+        level = None
+        for lvl, threshold in zip(levels, thresholds, strict=True):
+            if lifetime >= threshold:
+                level = lvl
+        if level is not None:
+            counts[level.pk] = counts.get(level.pk, 0) + 1
+    return counts
 
 
 def contact_points(*, contact: Contact) -> tuple[int, int]:
@@ -142,7 +161,9 @@ class FeedItem:
     last_status: str | None
 
 
-def challenge_feed(*, contact: Contact, kind: str | None = None, level: Level | None = None) -> list[FeedItem]:
+def challenge_feed(
+    *, contact: Contact, kind: str | None = None, level: Level | None = None
+) -> list[FeedItem]:
     """The challenges open to this contact, with what they have already done (5 queries)."""
     qs = _challenge_qs().filter(_live())
     if kind:
@@ -171,7 +192,13 @@ def challenge_feed(*, contact: Contact, kind: str | None = None, level: Level | 
             continue
         items.append(FeedItem(c, row["held"], bool(row["pending"]), can_do, None))
     # Open asks first, then the ones in review, then the completed ones.
-    items.sort(key=lambda i: (not i.can_do, i.pending is False and not i.can_do, not i.challenge.is_featured))
+    items.sort(
+        key=lambda i: (
+            not i.can_do,
+            i.pending is False and not i.can_do,
+            not i.challenge.is_featured,
+        )
+    )
     return items
 
 
@@ -189,12 +216,16 @@ def access_challenge_for_contact(*, contact: Contact, challenge_id: int) -> Chal
         raise Http404
     if Submission.objects.filter(challenge=challenge, contact=contact).exists():
         return challenge
-    if challenge.is_live() and challenge_is_for(challenge, contact, level=contact_level(contact=contact)):
+    if challenge.is_live() and challenge_is_for(
+        challenge, contact, level=contact_level(contact=contact)
+    ):
         return challenge
     raise Http404
 
 
-def submissions_for_contact(*, contact: Contact, challenge: Challenge | None = None) -> QuerySet[Submission]:
+def submissions_for_contact(
+    *, contact: Contact, challenge: Challenge | None = None
+) -> QuerySet[Submission]:
     qs = Submission.objects.filter(contact=contact).select_related("challenge")
     if challenge is not None:
         qs = qs.filter(challenge=challenge)
@@ -227,9 +258,9 @@ def review_queue(
     kind: str | None = None,
     q: str = "",
 ) -> QuerySet[Submission]:
-    qs = Submission.objects.select_related(
-        "challenge", "contact__account", "reviewed_by"
-    ).order_by("created_at", "id")
+    qs = Submission.objects.select_related("challenge", "contact__account", "reviewed_by").order_by(
+        "created_at", "id"
+    )
     if status:
         qs = qs.filter(status=status)
         if status != Submission.Status.PENDING:
@@ -249,10 +280,14 @@ def review_queue(
     return qs
 
 
-def challenge_list_staff(*, status: str | None = None, kind: str | None = None) -> QuerySet[Challenge]:
+def challenge_list_staff(
+    *, status: str | None = None, kind: str | None = None
+) -> QuerySet[Challenge]:
     qs = Challenge.objects.annotate(
         pending_count=Count("submissions", filter=Q(submissions__status=Submission.Status.PENDING)),
-        approved_count=Count("submissions", filter=Q(submissions__status=Submission.Status.APPROVED)),
+        approved_count=Count(
+            "submissions", filter=Q(submissions__status=Submission.Status.APPROVED)
+        ),
     ).order_by("-created_at", "-id")
     if status:
         qs = qs.filter(status=status)
@@ -276,14 +311,17 @@ class LeaderRow:
 
 
 def _advocates() -> QuerySet[Contact]:
-    return Contact.objects.filter(user__role=User.Role.ADVOCATE, user__is_active=True, is_active=True)
+    return Contact.objects.filter(
+        user__role=User.Role.ADVOCATE, user__is_active=True, is_active=True
+    )
 
 
-def _rows(pairs: list[tuple[int, int]], viewer: Contact | None, limit: int) -> list[LeaderRow]:
+def _rows(
+    pairs: list[tuple[int, int]], viewer: Contact | None, limit: int, reveal: bool = False
+) -> list[LeaderRow]:
     ids = [cid for cid, _ in pairs]
     contacts = {
-        c.pk: c
-        for c in Contact.objects.filter(pk__in=ids).select_related("account", "hub_profile")
+        c.pk: c for c in Contact.objects.filter(pk__in=ids).select_related("account", "hub_profile")
     }
     rows, rank = [], 0
     for cid, points in pairs:
@@ -293,10 +331,10 @@ def _rows(pairs: list[tuple[int, int]], viewer: Contact | None, limit: int) -> l
         profile = getattr(contact, "hub_profile", None)
         visibility = profile.leaderboard_visibility if profile else HubProfile.Visibility.NAME
         is_me = viewer is not None and cid == viewer.pk
-        if visibility == HubProfile.Visibility.HIDDEN and not is_me:
+        if visibility == HubProfile.Visibility.HIDDEN and not is_me and not reveal:
             continue
         rank += 1
-        anonymous = visibility == HubProfile.Visibility.ANONYMOUS and not is_me
+        anonymous = visibility == HubProfile.Visibility.ANONYMOUS and not is_me and not reveal
         rows.append(
             LeaderRow(
                 rank=rank,
@@ -314,25 +352,27 @@ def _rows(pairs: list[tuple[int, int]], viewer: Contact | None, limit: int) -> l
 
 
 def _hidden_ids() -> QuerySet:
-    return HubProfile.objects.filter(
-        leaderboard_visibility=HubProfile.Visibility.HIDDEN
-    ).values("contact_id")
+    return HubProfile.objects.filter(leaderboard_visibility=HubProfile.Visibility.HIDDEN).values(
+        "contact_id"
+    )
 
 
 def leaderboard_all_time(
-    *, viewer: Contact | None = None, limit: int = 25, contact_ids=None
+    *, viewer: Contact | None = None, limit: int = 25, contact_ids=None, reveal: bool = False
 ) -> list[LeaderRow]:
     """By lifetime points (spending and expiry never lower a rank)."""
     qs = PointsBalance.objects.filter(contact__in=_advocates(), lifetime__gt=0)
     if contact_ids is not None:
         qs = qs.filter(contact_id__in=contact_ids)
-    hidden = Q(contact_id__in=_hidden_ids())
+    hidden = Q(contact_id__in=_hidden_ids()) if not reveal else Q(pk__in=[])
     if viewer is not None:
         hidden &= ~Q(contact_id=viewer.pk)
     pairs = list(
-        qs.exclude(hidden).order_by("-lifetime", "contact_id").values_list("contact_id", "lifetime")[:limit]
+        qs.exclude(hidden)
+        .order_by("-lifetime", "contact_id")
+        .values_list("contact_id", "lifetime")[:limit]
     )
-    return _rows(pairs, viewer, limit)
+    return _rows(pairs, viewer, limit, reveal)
 
 
 def month_start(now=None):
@@ -340,14 +380,16 @@ def month_start(now=None):
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def leaderboard_month(*, viewer: Contact | None = None, limit: int = 25, contact_ids=None) -> list[LeaderRow]:
+def leaderboard_month(
+    *, viewer: Contact | None = None, limit: int = 25, contact_ids=None, reveal: bool = False
+) -> list[LeaderRow]:
     """Points earned this calendar month (earn entries in the ledger)."""
     qs = LedgerEntry.objects.filter(
         kind=LedgerEntry.Kind.EARN, created_at__gte=month_start(), contact__in=_advocates()
     )
     if contact_ids is not None:
         qs = qs.filter(contact_id__in=contact_ids)
-    hidden = Q(contact_id__in=_hidden_ids())
+    hidden = Q(contact_id__in=_hidden_ids()) if not reveal else Q(pk__in=[])
     if viewer is not None:
         hidden &= ~Q(contact_id=viewer.pk)
     pairs = list(
@@ -358,7 +400,7 @@ def leaderboard_month(*, viewer: Contact | None = None, limit: int = 25, contact
         .order_by("-total", "contact_id")
         .values_list("contact_id", "total")[:limit]
     )
-    return _rows(pairs, viewer, limit)
+    return _rows(pairs, viewer, limit, reveal)
 
 
 def leaderboard_programs() -> list[tuple[int, str]]:
@@ -405,9 +447,7 @@ def badges_catalogue(*, contact: Contact) -> list[tuple[Badge, BadgeAward | None
 def motivation_answers(*, contact: Contact) -> dict[str, int]:
     """The motivations questionnaire: {topic: rating 0-4} for the topics answered. The
     motivation engine reads stated preferences through this function."""
-    return dict(
-        MotivationAnswer.objects.filter(contact=contact).values_list("topic", "rating")
-    )
+    return dict(MotivationAnswer.objects.filter(contact=contact).values_list("topic", "rating"))
 
 
 # --- Staff: stats and ledger -------------------------------------------------------------------
@@ -433,7 +473,9 @@ def hub_stats(*, days: int = 30) -> dict:
         .order_by("-n")
     )
     labels = dict(Challenge.Kind.choices)
-    by_kind = [(labels.get(r["challenge__kind"], r["challenge__kind"]), r["n"]) for r in by_kind_rows]
+    by_kind = [
+        (labels.get(r["challenge__kind"], r["challenge__kind"]), r["n"]) for r in by_kind_rows
+    ]
     status_counts = dict(
         Submission.objects.values_list("status").annotate(n=Count("id")).order_by()
     )
@@ -454,7 +496,11 @@ def hub_stats(*, days: int = 30) -> dict:
 
 
 def ledger_for_contact(*, contact: Contact) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(contact=contact).select_related("actor").order_by("-created_at", "-id")
+    return (
+        LedgerEntry.objects.filter(contact=contact)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
 
 
 def invite_candidates(
@@ -466,8 +512,10 @@ def invite_candidates(
     only_new: bool = True,
 ) -> QuerySet[Contact]:
     """Contacts in a segment, for bulk invitations (active, not staff-linked)."""
-    qs = Contact.objects.filter(is_active=True).select_related("account").exclude(
-        user__role__in=[r for r in User.Role.values if r != User.Role.ADVOCATE]
+    qs = (
+        Contact.objects.filter(is_active=True)
+        .select_related("account")
+        .exclude(user__role__in=[r for r in User.Role.values if r != User.Role.ADVOCATE])
     )
     if stages:
         qs = qs.filter(stage__in=stages)
@@ -518,7 +566,9 @@ def hub_data_export(*, contact: Contact) -> dict:
             "notify_on_badge": profile.notify_on_badge,
             "invited_at": profile.invited_at.isoformat() if profile.invited_at else None,
             "welcome_message": profile.welcome_message,
-            "first_login_at": profile.first_login_at.isoformat() if profile.first_login_at else None,
+            "first_login_at": profile.first_login_at.isoformat()
+            if profile.first_login_at
+            else None,
             "last_seen_at": profile.last_seen_at.isoformat() if profile.last_seen_at else None,
         }
         if profile
@@ -555,7 +605,9 @@ def hub_data_export(*, contact: Contact) -> dict:
                 "created_at": s.created_at.isoformat(),
                 "reviewed_at": s.reviewed_at.isoformat() if s.reviewed_at else None,
             }
-            for s in Submission.objects.filter(contact=contact).select_related("challenge").order_by("created_at", "id")
+            for s in Submission.objects.filter(contact=contact)
+            .select_related("challenge")
+            .order_by("created_at", "id")
         ],
         "badges": [
             {"badge": a.badge.name, "awarded_at": a.awarded_at.isoformat(), "reason": a.reason}

@@ -157,13 +157,15 @@ def _burn_others(user: User) -> None:
     HubLoginToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
 
 
-INVALID_CODE = "That code is not right or has expired. Check the latest email, or ask for a new code."
+INVALID_CODE = (
+    "That code is not right or has expired. Check the latest email, or ask for a new code."
+)
 
 
-@transaction.atomic
 def login_code_verify(*, email: str, code: str) -> User:
     """Sign in with the emailed code. Wrong guesses count against the newest open token
-    (5 per token); raises ServiceError(field="code") when the code is not valid."""
+    (5 per token); raises ServiceError(field="code") when the code is not valid. Not one
+    transaction on purpose: the wrong-guess count must stick when the error is raised."""
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     user = advocate_user_for_email(email)
     if user is None or len(code) != 8:
@@ -178,9 +180,11 @@ def login_code_verify(*, email: str, code: str) -> User:
         ).order_by("-created_at")[:5]
     )
     for token in open_tokens:
-        if hmac.compare_digest(token.code_hash, digest) and _consume(token.pk):
-            _burn_others(user)
-            return user
+        if hmac.compare_digest(token.code_hash, digest):
+            with transaction.atomic():
+                if _consume(token.pk):
+                    _burn_others(user)
+                    return user
     if open_tokens:
         HubLoginToken.objects.filter(pk=open_tokens[0].pk).update(attempts=F("attempts") + 1)
     raise ServiceError(INVALID_CODE, field="code")
@@ -313,7 +317,9 @@ def hub_profile_update(
     notify_on_badge: bool,
 ) -> HubProfile:
     if leaderboard_visibility not in HubProfile.Visibility.values:
-        raise ServiceError("choose how you appear on the leaderboard", field="leaderboard_visibility")
+        raise ServiceError(
+            "choose how you appear on the leaderboard", field="leaderboard_visibility"
+        )
     if email_digest not in HubProfile.Digest.values:
         raise ServiceError("choose how often we email you", field="email_digest")
     profile = hub_profile_get(contact=contact)
@@ -322,7 +328,12 @@ def hub_profile_update(
     profile.notify_on_review = notify_on_review
     profile.notify_on_badge = notify_on_badge
     profile.save(
-        update_fields=["leaderboard_visibility", "email_digest", "notify_on_review", "notify_on_badge"]
+        update_fields=[
+            "leaderboard_visibility",
+            "email_digest",
+            "notify_on_review",
+            "notify_on_badge",
+        ]
     )
     return profile
 
@@ -387,7 +398,11 @@ def _validate_challenge(challenge: Challenge, questions: list[dict] | None) -> N
         raise ServiceError(f"unknown type {challenge.kind!r}", field="kind")
     if challenge.starts_at and challenge.ends_at and challenge.ends_at <= challenge.starts_at:
         raise ServiceError("the end must be after the start", field="ends_at")
-    if challenge.kind == Challenge.Kind.REVIEW and challenge.points and not challenge.disclosure_text.strip():
+    if (
+        challenge.kind == Challenge.Kind.REVIEW
+        and challenge.points
+        and not challenge.disclosure_text.strip()
+    ):
         raise ServiceError(
             "a review challenge that offers points needs the incentive disclosure text",
             field="disclosure_text",
@@ -423,11 +438,15 @@ def _validate_challenge(challenge: Challenge, questions: list[dict] | None) -> N
                     f"question {number}: give options or the expected answer", field="questions"
                 )
     if challenge.has_questions and challenge.status == Challenge.Status.PUBLISHED:
-        count = len(questions) if questions is not None else (
-            challenge.questions.count() if challenge.pk else 0
+        count = (
+            len(questions)
+            if questions is not None
+            else (challenge.questions.count() if challenge.pk else 0)
         )
         if count == 0:
-            raise ServiceError("a quiz or learning check needs at least one question", field="questions")
+            raise ServiceError(
+                "a quiz or learning check needs at least one question", field="questions"
+            )
 
 
 @transaction.atomic
@@ -496,7 +515,9 @@ def _validate_file(upload) -> str:
     head = upload.read(512)
     upload.seek(0)
     if b"<html" in head.lower() or b"<script" in head.lower() or b"<svg" in head.lower():
-        raise ServiceError("this file looks like a web page, which is not accepted", field="proof_file")
+        raise ServiceError(
+            "this file looks like a web page, which is not accepted", field="proof_file"
+        )
     return ext
 
 
@@ -573,7 +594,9 @@ def submission_create(
                     .update(completions_count=F("completions_count") + 1)
                 )
                 if not reserved:
-                    raise Conflict("All places for this challenge have been taken.", field="challenge")
+                    raise Conflict(
+                        "All places for this challenge have been taken.", field="challenge"
+                    )
                 submission = Submission(
                     challenge=challenge,
                     contact=contact,
@@ -656,7 +679,12 @@ def submission_approve(*, submission: Submission, actor: User | None) -> tuple[S
             "motivators": challenge.motivators,
         },
     )
-    _log(submission, Submission.Status.APPROVED, actor=actor, note="approved" if actor else "approved automatically")
+    _log(
+        submission,
+        Submission.Status.APPROVED,
+        actor=actor,
+        note="approved" if actor else "approved automatically",
+    )
     badges_evaluate(contact=contact)
     profile = hub_profile_get(contact=contact)
     if actor is not None and profile.notify_on_review:
@@ -747,7 +775,7 @@ def levels_replace(*, levels: list[tuple[str, int, str]]) -> list[Level]:
     for i, name in enumerate(names, start=1):
         if not name:
             raise ServiceError(f"row {i}: give the level a name", field="name")
-    if len(set(n.lower() for n in names)) != len(names):
+    if len({n.lower() for n in names}) != len(names):
         raise ServiceError("two levels have the same name", field="name")
     if len(set(thresholds)) != len(thresholds):
         raise ServiceError("two levels have the same threshold", field="threshold")
@@ -824,11 +852,15 @@ def badge_progress_counts(*, contact: Contact) -> dict[str, int]:
         .values_list("kind")
         .annotate(n=Count("id"))
     )
-    cab_joins = Activity.objects.filter(
-        Q(data__program_kind="cab") | Q(data__kind="cab"),
-        contact=contact,
-        kind="program.joined",
-    ).count() if acts.get("program.joined") else 0
+    cab_joins = (
+        Activity.objects.filter(
+            Q(data__program_kind="cab") | Q(data__kind="cab"),
+            contact=contact,
+            kind="program.joined",
+        ).count()
+        if acts.get("program.joined")
+        else 0
+    )
     return {
         Badge.Rule.FIRST_CHALLENGE: sum(by_kind.values()),
         Badge.Rule.FIRST_REFERRAL: by_kind.get("referral", 0) + acts.get("referral.made", 0),
@@ -846,7 +878,8 @@ def badges_evaluate(*, contact: Contact) -> list[BadgeAward]:
     """Award every rule badge the contact now qualifies for; safe to call any number of times."""
     held = set(BadgeAward.objects.filter(contact=contact).values_list("badge_id", flat=True))
     candidates = [
-        b for b in Badge.objects.filter(is_active=True).exclude(rule=Badge.Rule.MANUAL)
+        b
+        for b in Badge.objects.filter(is_active=True).exclude(rule=Badge.Rule.MANUAL)
         if b.pk not in held
     ]
     if not candidates:
@@ -869,11 +902,15 @@ def celebrations_take(*, contact: Contact) -> dict:
 
     now = timezone.now()
     awards = list(
-        BadgeAward.objects.filter(contact=contact, celebrated_at__isnull=True).select_related("badge")
+        BadgeAward.objects.filter(contact=contact, celebrated_at__isnull=True).select_related(
+            "badge"
+        )
     )
     taken = []
     for award in awards:
-        if BadgeAward.objects.filter(pk=award.pk, celebrated_at__isnull=True).update(celebrated_at=now):
+        if BadgeAward.objects.filter(pk=award.pk, celebrated_at__isnull=True).update(
+            celebrated_at=now
+        ):
             taken.append(award)
     level = contact_level(contact=contact)
     profile = hub_profile_get(contact=contact)
@@ -885,3 +922,19 @@ def celebrations_take(*, contact: Contact) -> dict:
         HubProfile.objects.filter(pk=profile.pk).update(celebrated_level=level)
         profile.celebrated_level = level
     return {"badges": taken, "level": new_level}
+
+
+@transaction.atomic
+def hub_defaults_ensure() -> None:
+    """Create the default level ladder and badges if none exist (fresh installs, demo, tests)."""
+    from .defaults import BADGES, LEVELS
+
+    if not Level.objects.exists():
+        Level.objects.bulk_create([Level(name=n, threshold=t, description=d) for n, t, d in LEVELS])
+    if not Badge.objects.exists():
+        Badge.objects.bulk_create(
+            [
+                Badge(slug=s, name=n, description=d, artwork=a, rule=r, threshold=t)
+                for s, n, d, a, r, t in BADGES
+            ]
+        )

@@ -14,7 +14,7 @@ from typing import Literal
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Header, Router, Schema
+from ninja import Field, Header, Router, Schema, Status
 
 from ovation.core.api import ApiError, paginate_cursor, require_perm
 from ovation.directory.models import Contact
@@ -124,7 +124,7 @@ def entry_create(
         )
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.get("/contacts/{contact_id}/balance", response=BalanceOut, summary="A contact's points")

@@ -20,7 +20,9 @@ from .services import balance_get, ledger_adjust, request_fingerprint
 def balance_index(request):
     search = request.GET.get("q", "").strip()
     context = {"search": search, **paginate(request, balance_list(search=search))}
-    return render_page(request, "ledger/balance_list.html", "ledger/partials/_balances.html", context)
+    return render_page(
+        request, "ledger/balance_list.html", "ledger/partials/_balances.html", context
+    )
 
 
 def _contact_page(request, contact, form=None, status=200):

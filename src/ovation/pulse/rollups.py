@@ -39,8 +39,9 @@ def _upsert(table: str, keys: tuple[str, ...], rows: list[tuple]) -> None:
     cols = [*keys, *COUNTERS]
     placeholders = ", ".join(["%s"] * len(cols))
     updates = ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+    # Table and column names come from model metadata, values are parameters.
     sql = (
-        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES ({placeholders}) "
+        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES ({placeholders}) "  # noqa: S608
         f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
@@ -132,7 +133,7 @@ def _latest_rebuild() -> None:
     table = NpsContactLatest._meta.db_table
     src = Response._meta.db_table
     qn = connection.ops.quote_name
-    # Each contact's latest response: the greatest (answered_at, id).
+    # Each contact's latest response: the greatest (answered_at, id). Names from model metadata.
     sql = f"""
         INSERT INTO {qn(table)} (contact_id, account_id, response_id, score, answered_at)
         SELECT r.contact_id, r.account_id, r.id, r.score, r.answered_at
@@ -141,6 +142,6 @@ def _latest_rebuild() -> None:
             SELECT r2.id FROM {qn(src)} r2 WHERE r2.contact_id = r.contact_id
             ORDER BY r2.answered_at DESC, r2.id DESC LIMIT 1
         )
-    """
+    """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql)

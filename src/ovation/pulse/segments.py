@@ -132,8 +132,10 @@ def value_labels() -> dict[tuple[str, str], str]:
     for dim, model in (("industry", Industry), ("region", Region), ("product", Product)):
         for pk, name in model.objects.values_list("id", "name"):
             labels[(dim, str(pk))] = name
-    for pk, name, email in User.objects.filter(csm_accounts__isnull=False).distinct().values_list(
-        "id", "full_name", "email"
+    for pk, name, email in (
+        User.objects.filter(csm_accounts__isnull=False)
+        .distinct()
+        .values_list("id", "full_name", "email")
     ):
         labels[("csm", str(pk))] = name or email
     for key, label in ARR_BAND_LABELS.items():

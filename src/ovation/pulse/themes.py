@@ -62,3 +62,9 @@ def classify(text: str) -> dict[str, list[str]]:
         if terms:
             found[key] = terms
     return found
+
+
+def theme_text(score: int, reason: str, improvement: str) -> str:
+    """The text a barrier is read from: "what stops you", plus the reason for a score below 9
+    (a promoter's reason is praise, not a barrier)."""
+    return improvement if score >= 9 else f"{improvement}\n{reason}"

@@ -34,7 +34,8 @@ channel: Ask.Channel values (reference, challenge, program, motivation, manual).
 
 Quiet periods are part of eligibility: an account renewing within `renewal_quiet_days` (overall
 policy), an explicit DoNotContact date, and an open detractor follow-up (read from
-`ovation.pulse.selectors.followup_open_contact_ids()` when the Pulse module provides it).
+Pulse: `ovation.pulse.selectors.followup_open_contact_ids()` when provided, else its FollowUp
+rows that are not closed).
 """
 
 import uuid
@@ -135,7 +136,14 @@ def followup_open_contact_ids() -> set[int]:
     except ImportError:
         return set()
     getter = getattr(pulse_selectors, "followup_open_contact_ids", None)
-    return set(getter()) if getter else set()
+    if getter:
+        return set(getter())
+    follow_up = getattr(pulse_selectors, "FollowUp", None)
+    if follow_up is None:
+        return set()
+    return set(
+        follow_up.objects.exclude(status="closed").values_list("contact_id", flat=True).distinct()
+    )
 
 
 def quiet_period(
@@ -152,9 +160,7 @@ def quiet_period(
                 f"{account.name} renews in {days} days (quiet period: "
                 f"{policy.renewal_quiet_days} days before a renewal)",
             )
-    dnc = (
-        DoNotContact.objects.filter(contact=contact, until__gte=today).order_by("-until").first()
-    )
+    dnc = DoNotContact.objects.filter(contact=contact, until__gte=today).order_by("-until").first()
     if dnc:
         reason = f" ({dnc.reason})" if dnc.reason else ""
         return BudgetDecision(
@@ -250,11 +256,11 @@ def ask_record(
         raise ServiceError(f"unknown channel {channel!r}", field="channel")
     if status not in RESPONSES:
         raise ServiceError(f"unknown status {status!r}", field="status")
-    now = at or timezone.now()
-    if now > timezone.now() + timedelta(minutes=5):
+    if at is not None and at > timezone.now() + timedelta(minutes=5):
         raise ServiceError("an ask cannot be in the future", field="asked_at")
     with transaction.atomic():
         _lock(contact)
+        now = at or timezone.now()  # taken under the lock: later writers see this ask
         if not logged_outside:
             decision = ask_budget_check(contact=contact, activity_type=activity_type, at=now)
             if not decision.allowed:

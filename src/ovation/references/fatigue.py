@@ -88,11 +88,12 @@ def evaluate(
     n_accounts: int,
 ) -> FatigueResult:
     """Check every contact of a population against the rules that apply to `activity_type`
-    (the overall rule set and the one for that type). Asks after `now` are ignored."""
+    (the overall rule set and the one for that type). Every ask up to now counts -- also one
+    stamped a moment after `now` by a concurrent writer, so a re-check never misses it."""
     blocked = np.full(n_contacts, -1, dtype=np.int16)
     value = np.zeros(n_contacts, dtype=np.float64)
     descriptors: list[tuple[str, str]] = []
-    past = asks.ts <= now
+    past = np.ones(asks.ts.shape, bool)
     in_pop = asks.contact_idx >= 0
 
     def mark(mask: np.ndarray, name: str, template: str, figure: np.ndarray) -> None:

@@ -231,7 +231,9 @@ class ReferenceRequest(TimeStampedModel):
     industry = models.ForeignKey(Industry, null=True, blank=True, on_delete=models.SET_NULL)
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
     country = models.CharField(max_length=2, blank=True)
-    employee_band = models.CharField(max_length=10, choices=Account.EmployeeBand.choices, blank=True)
+    employee_band = models.CharField(
+        max_length=10, choices=Account.EmployeeBand.choices, blank=True
+    )
     products = models.ManyToManyField(Product, blank=True, related_name="+")
     competitor = models.CharField("competitor being replaced", max_length=200, blank=True)
     use_case = models.TextField(blank=True)

@@ -213,7 +213,9 @@ def _build_directory() -> DirectoryColumns:
         vocab={},
     )
     for purpose in ("reference_calls", "case_study"):
-        ids = list(consent_granted_contact_ids(purpose=purpose).values_list("contact_id", flat=True))
+        ids = list(
+            consent_granted_contact_ids(purpose=purpose).values_list("contact_id", flat=True)
+        )
         mask = np.zeros(n, bool)
         idx = cols.index(ids)
         mask[idx[idx >= 0]] = True
@@ -381,7 +383,9 @@ def hard_filters(
     ]
     if renewal_days:
         days = cols.renewal - today_ord
-        filters.append(("quiet.renewal", ~((cols.renewal >= 0) & (days >= 0) & (days <= renewal_days))))
+        filters.append(
+            ("quiet.renewal", ~((cols.renewal >= 0) & (days >= 0) & (days <= renewal_days)))
+        )
     filters.append(("quiet.do_not_contact", cols.dnc_until < today_ord))
     followups = followup_open_contact_ids()
     if followups:
@@ -478,7 +482,11 @@ def match(
             if inv_vocab is None:
                 inv_vocab = {v: k for k, v in cols.vocab.items()}
             row = cols.text[i, term_ids].toarray().ravel() if hasattr(cols.text, "toarray") else []
-            matched = [inv_vocab[t] for t, w in sorted(zip(term_ids, row, strict=False), key=lambda x: -x[1]) if w > 0]
+            matched = [
+                inv_vocab[t]
+                for t, w in sorted(zip(term_ids, row, strict=False), key=lambda x: -x[1])
+                if w > 0
+            ]
         cand = Candidate(
             contact_id=int(cols.contact_ids[i]),
             score=round(float(total[j]) * 100, 1),
@@ -493,9 +501,9 @@ def match(
     if with_contacts and (out or misses):
         by_id = {
             c.pk: c
-            for c in Contact.objects.select_related("account", "account__industry", "account__region").filter(
-                pk__in=[c.contact_id for c in [*out, *misses]]
-            )
+            for c in Contact.objects.select_related(
+                "account", "account__industry", "account__region"
+            ).filter(pk__in=[c.contact_id for c in [*out, *misses]])
         }
         for cand in [*out, *misses]:
             cand.contact = by_id.get(cand.contact_id)

@@ -180,8 +180,48 @@ def explain(
 # --- text ----------------------------------------------------------------------------------
 
 STOPWORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or our that the their "
-    "they this to was we were will with who how what when which want wants need needs".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "that",
+        "the",
+        "their",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "will",
+        "with",
+        "who",
+        "how",
+        "what",
+        "when",
+        "which",
+        "want",
+        "wants",
+        "need",
+        "needs",
+    ]
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -212,7 +252,8 @@ def bm25_matrix(
         lengths[row] = len(toks)
         counts: dict[int, int] = {}
         for tok in toks:
-            counts[vocab.setdefault(tok, len(vocab))] = counts.get(vocab[tok], 0) + 1
+            term = vocab.setdefault(tok, len(vocab))
+            counts[term] = counts.get(term, 0) + 1
         for term, c in counts.items():
             rows.append(row)
             cols_.append(term)

@@ -1,2 +1,4 @@
+from . import views
+
 app_name = "users"
-urlpatterns: list = []
+urlpatterns = views.urlpatterns

@@ -114,9 +114,7 @@ class AccountImporter(Importer):
             duplicate = next((k for k in keys if k in seen), None)
             if duplicate:
                 name = "crm_id" if duplicate.startswith("crm:") else "domain"
-                result.reject(
-                    row, name, f"{row.values[name]!r} is also on row {seen[duplicate]}"
-                )
+                result.reject(row, name, f"{row.values[name]!r} is also on row {seen[duplicate]}")
                 continue
             for key in keys:
                 seen[key] = row.number
@@ -124,16 +122,15 @@ class AccountImporter(Importer):
 
         # Look-ups: users by email, taxonomies by name (cached for the run).
         users: dict[str, Any] = ctx.state.setdefault("users", {})
-        wanted = {r.values["csm_owner_email"].lower() for r in good if "csm_owner_email" in r.values}
+        wanted = {
+            r.values["csm_owner_email"].lower() for r in good if "csm_owner_email" in r.values
+        }
         wanted -= users.keys()
         if wanted:
             User = get_user_model()
-            found = {
-                e: pk
-                for e, pk in User.objects.annotate(e=Lower("email"))
-                .filter(e__in=wanted)
-                .values_list("e", "pk")
-            }
+            found = dict(
+                User.objects.annotate(e=Lower("email")).filter(e__in=wanted).values_list("e", "pk")
+            )
             for email in wanted:
                 users[email] = found.get(email)
         taxonomy_cache: dict[tuple[str, str], Any] = ctx.state.setdefault("taxonomy", {})
@@ -210,7 +207,9 @@ class AccountImporter(Importer):
                 [taxonomy(Product, n) for n in values["products"]] if "products" in values else None
             )
             if account is None:
-                to_create.append((Account(**target, created_at=ctx.now, updated_at=ctx.now), products))
+                to_create.append(
+                    (Account(**target, created_at=ctx.now, updated_at=ctx.now), products)
+                )
                 result.created += 1
                 continue
             changed = [k for k, v in target.items() if getattr(account, k) != v]

@@ -26,6 +26,7 @@ from .base import (
     db_datetime,
     insert_rows,
     parsers,
+    select_in,
     update_rows,
 )
 
@@ -55,7 +56,7 @@ CONTACT_ATTRS = (
     "timezone",
     "is_active",
 )
-ACCOUNT_KEYS = ("account_crm_id", "account_domain", "account_name")
+ACCOUNT_KEYS = frozenset(("account_crm_id", "account_domain", "account_name"))
 
 
 class AccountResolver:
@@ -75,9 +76,7 @@ class AccountResolver:
         domains -= self.by_domain.keys()
         names -= self.by_name.keys()
         if crm_ids:
-            found = dict(
-                Account.objects.filter(crm_id__in=crm_ids).values_list("crm_id", "id")
-            )
+            found = dict(Account.objects.filter(crm_id__in=crm_ids).values_list("crm_id", "id"))
             for key in crm_ids:
                 self.by_crm[key] = found.get(key)
         if domains:
@@ -198,7 +197,9 @@ class ContactImporter(Importer):
             email = row.values["email"].lower()
             crm = row.values.get("crm_id")
             if email in seen_email:
-                result.reject(row, "email", f"{row.values['email']!r} is also on row {seen_email[email]}")
+                result.reject(
+                    row, "email", f"{row.values['email']!r} is also on row {seen_email[email]}"
+                )
                 continue
             if crm and crm in seen_crm:
                 result.reject(row, "crm_id", f"{crm!r} is also on row {seen_crm[crm]}")
@@ -210,23 +211,20 @@ class ContactImporter(Importer):
 
         # 2. Accounts.
         accounts = AccountResolver(ctx.state)
-        if any(key in row.values for row in good for key in ACCOUNT_KEYS):
+        if any(not ACCOUNT_KEYS.isdisjoint(row.values) for row in good):
             accounts.prefetch(good)
 
         # 3. Existing contacts: one query by CRM id, one by lower(email).
-        columns = ["id", "account_id", *CONTACT_ATTRS]
+        columns = ("id", "account_id", *CONTACT_ATTRS)
         crm_ids = [row.values["crm_id"] for row in good if "crm_id" in row.values]
-        by_crm = (
-            {c["crm_id"]: c for c in Contact.objects.filter(crm_id__in=crm_ids).values(*columns)}
-            if crm_ids
-            else {}
-        )
+        by_crm = {
+            found[2]: dict(zip(columns, found, strict=True))
+            for found in select_in(Contact, columns, "crm_id", crm_ids)
+        }
         emails = [row.values["email"].lower() for row in good]
         by_email = {
-            c["email_lower"]: c
-            for c in Contact.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=emails)
-            .values("email_lower", *columns)
+            found[3].lower(): dict(zip(columns, found, strict=True))
+            for found in select_in(Contact, columns, "email", emails, lower=True)
         }
 
         now = db_datetime(ctx.now)
@@ -235,7 +233,7 @@ class ContactImporter(Importer):
         for row in good:
             values = row.values
             account_id = None
-            if any(key in values for key in ACCOUNT_KEYS):
+            if not ACCOUNT_KEYS.isdisjoint(values):
                 account_id, field_name, message = accounts.resolve(values)
                 if message:
                     result.reject(row, field_name, message)
@@ -283,7 +281,9 @@ class ContactImporter(Importer):
                 )
                 result.created += 1
                 continue
-            changed = [name for name in CONTACT_ATTRS if name in values and existing[name] != values[name]]
+            changed = [
+                name for name in CONTACT_ATTRS if name in values and existing[name] != values[name]
+            ]
             new_values = [values[name] for name in changed]
             if account_id is not None and existing["account_id"] != account_id:
                 changed.append("account_id")

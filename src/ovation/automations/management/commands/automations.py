@@ -1,0 +1,44 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ovation.automations import services, webhooks
+
+
+class Command(BaseCommand):
+    help = (
+        "Automations upkeep. dispatch-pending: events never dispatched; run-due: delayed runs "
+        "and webhook retries that are due; tick: all periodic work once (schedules, due runs, "
+        "retries, pending events; for cron, every minute); scheduler: tick every --interval "
+        "seconds, forever."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["dispatch-pending", "run-due", "tick", "scheduler"])
+        parser.add_argument("--interval", type=int, default=60)
+
+    def handle(self, *args, **opts):
+        action = opts["action"]
+        if action == "dispatch-pending":
+            n = services.events_dispatch_pending()
+            self.stdout.write(f"{n} pending events enqueued for dispatch")
+        elif action == "run-due":
+            runs = services.runs_execute_due()
+            deliveries = webhooks.deliveries_run_due()
+            self.stdout.write(f"{runs} delayed runs executed, {deliveries} deliveries enqueued")
+        elif action == "tick":
+            self.stdout.write(self._summary(services.automations_tick()))
+        else:
+            if opts["interval"] < 1:
+                raise CommandError("--interval must be at least 1 second")
+            self.stdout.write(f"automations scheduler: every {opts['interval']} s (Ctrl-C stops)")
+            try:
+                while True:
+                    self.stdout.write(self._summary(services.automations_tick()))
+                    time.sleep(opts["interval"])
+            except KeyboardInterrupt:
+                return
+
+    @staticmethod
+    def _summary(result: dict) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in result.items())
