@@ -65,3 +65,30 @@ def pytest_collection_modifyitems(config, items):
             "browser"
         ):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def browser_login(live_server):
+    """Sign a user in for a Playwright page by giving it a real session cookie."""
+
+    def login(page, user):
+        from django.conf import settings
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.contrib.sessions.backends.db import SessionStore
+
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.session_key,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    return login

@@ -879,6 +879,9 @@ def rule_dry_run(
                 {
                     "key": key,
                     "at": at.isoformat(),
+                    "at_display": timezone.localtime(at, rule_time_zone(rule)).strftime(
+                        "%-d %b %Y %H:%M"
+                    ),
                     "contact_id": contact_id,
                     "contact": (facts.get("contact") or {}).get("name", ""),
                     "account": (facts.get("account") or {}).get("name", ""),

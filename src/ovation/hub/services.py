@@ -2,6 +2,8 @@
 arguments and returns what it changed. Points go through `ovation.ledger.services`, the
 timeline through `ovation.activity.services`."""
 
+import contextlib
+import contextvars
 import hashlib
 import hmac
 import logging
@@ -52,7 +54,23 @@ def _base_url() -> str:
     return settings.OVATION_BASE_URL.rstrip("/")
 
 
+_muted = contextvars.ContextVar("hub_emails_muted", default=False)
+
+
+@contextlib.contextmanager
+def emails_muted():
+    """No hub emails inside this block (demo data, bulk back-fills)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def _send_after_commit(messages: list[EmailMultiAlternatives]) -> None:
+    if _muted.get():
+        return
+
     def send():
         if not messages:
             return

@@ -24,6 +24,7 @@ def request_list(*, status: str = "", mine_for=None, q: str = "") -> QuerySet[Re
             "assignments", filter=~Q(assignments__status__in=["declined", "cancelled"])
         )
     )
+    qs = qs.order_by("-submitted_at", "-id")
     if status:
         qs = qs.filter(status=status)
     if mine_for is not None:

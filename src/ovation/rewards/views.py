@@ -45,7 +45,7 @@ def _card(reward: Reward, *, spendable: int, policy) -> dict:
         "reward": reward,
         "blocked": blocked,
         "short": short,
-        "progress": min(100, round(100 * spendable / reward.cost)) if reward.cost else 100,
+        "progress_pct": min(100, round(100 * spendable / reward.cost)) if reward.cost else 100,
         "can_redeem": not blocked and not short,
     }
 

@@ -30,7 +30,9 @@ def csm(db):
 @pytest.fixture
 def contact(db, csm):
     account = AccountFactory(name="Globex", csm_owner=csm)
-    return ContactFactory(account=account, first_name="Jane", last_name="Doe", email="jane@globex.test")
+    return ContactFactory(
+        account=account, first_name="Jane", last_name="Doe", email="jane@globex.test"
+    )
 
 
 @pytest.fixture

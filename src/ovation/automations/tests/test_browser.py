@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, live_server):
-    User.objects.create_user("manager@acme.test", "ovation-demo-pw", role="manager", full_name="Morgan Manager")
+    User.objects.create_user(
+        "manager@acme.test", "ovation-demo-pw", role="manager", full_name="Morgan Manager"
+    )
     page.goto(f"{live_server.url}/auth/login/")
     page.fill("input[name=login]", "manager@acme.test")
     page.fill("input[name=password]", "ovation-demo-pw")
@@ -32,11 +34,19 @@ def _login(page, live_server):
 def test_manager_builds_dry_runs_and_enables_referral_rule(page, live_server, screenshot, settings):
     settings.OVATION_WEBHOOKS_ALLOW_PRIVATE = True
     csm = User.objects.create_user("csm@acme.test", role="csm", full_name="Casey Csm")
-    referrer = ContactFactory(first_name="Rita", last_name="Referrer", account=AccountFactory(name="Globex", csm_owner=csm))
+    referrer = ContactFactory(
+        first_name="Rita",
+        last_name="Referrer",
+        account=AccountFactory(name="Globex", csm_owner=csm),
+    )
     # Last month, two referrals were won: the dry run finds them.
     for days in (12, 4):
-        event_publish(type="referral.converted", contact=referrer, data={"referral_id": days},
-                      occurred_at=timezone.now() - timedelta(days=days))
+        event_publish(
+            type="referral.converted",
+            contact=referrer,
+            data={"referral_id": days},
+            occurred_at=timezone.now() - timedelta(days=days),
+        )
     with Receiver() as slack:
         _login(page, live_server)
         page.goto(f"{live_server.url}/automations/")
@@ -48,14 +58,20 @@ def test_manager_builds_dry_runs_and_enables_referral_rule(page, live_server, sc
         page.fill("input[name=act-0-points]", "200")
         page.select_option("select[name=act-1-type]", "post_slack")
         page.fill("input[name=act-1-url]", slack.url)
-        page.fill("textarea[name=act-1-text]", ":tada: {{ contact.name }} ({{ account.name }}) referred a new customer! {{ account.csm_name }}, say thanks.")
+        page.fill(
+            "textarea[name=act-1-text]",
+            ":tada: {{ contact.name }} ({{ account.name }}) referred a new customer! {{ account.csm_name }}, say thanks.",
+        )
         page.set_viewport_size({"width": 1280, "height": 900})
         screenshot("automations-rule-builder")
         page.click("button:has-text('Save rule')")
         page.wait_for_selector("text=Run the dry run to enable the rule.")
         page.click("button:has-text('Run the dry run')")
         headline = page.wait_for_selector("[data-testid=dry-run-headline]")
-        assert headline.inner_text() == "This rule would have fired 2 times in the last 30 days for 1 contact."
+        assert (
+            headline.inner_text()
+            == "This rule would have fired 2 times in the last 30 days for 1 contact."
+        )
         screenshot("automations-dry-run")
         page.click("button:has-text('Enable this rule')")
         page.wait_for_selector("text=is enabled")
@@ -67,7 +83,9 @@ def test_manager_builds_dry_runs_and_enables_referral_rule(page, live_server, sc
 
         assert balance_get(contact=referrer).spendable == 200
         assert [json.loads(r["body"]) for r in slack.requests] == [
-            {"text": ":tada: Rita Referrer (Globex) referred a new customer! Casey Csm, say thanks."}
+            {
+                "text": ":tada: Rita Referrer (Globex) referred a new customer! Casey Csm, say thanks."
+            }
         ]
         page.reload()
         page.wait_for_selector("text=fired")
@@ -79,7 +97,11 @@ def test_jobs_and_delivery_log_pages(page, live_server, screenshot, settings):
     from django_tasks_db.models import DBTaskResult
 
     with Receiver(statuses=[500, 502]) as receiver:
-        endpoint, _ = webhooks.endpoint_create(url=receiver.url, event_types=["referral.converted", "reference.completed"], description="CRM sync")
+        endpoint, _ = webhooks.endpoint_create(
+            url=receiver.url,
+            event_types=["referral.converted", "reference.completed"],
+            description="CRM sync",
+        )
         contact = ContactFactory()
         for i in range(3):
             event_publish(type="referral.converted", contact=contact, data={"referral_id": i})
@@ -90,7 +112,8 @@ def test_jobs_and_delivery_log_pages(page, live_server, screenshot, settings):
         webhook_deliver_task.enqueue(delivery_id=1)
         failed = email_deliver_task.enqueue(message_id=41)
         DBTaskResult.objects.filter(pk=failed.id).update(
-            status="FAILED", exception_class_path="smtplib.SMTPServerDisconnected",
+            status="FAILED",
+            exception_class_path="smtplib.SMTPServerDisconnected",
             traceback="smtplib.SMTPServerDisconnected: Connection unexpectedly closed",
         )
         _login(page, live_server)

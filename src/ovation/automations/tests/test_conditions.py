@@ -8,8 +8,19 @@ import pytest
 from ovation.automations import conditions as c
 
 FACTS = {
-    "contact": {"id": 1, "stage": "advocate", "lifetime_points": 1200, "title": "VP Data", "is_active": True},
-    "account": {"industry": "Retail", "region": "EMEA", "products": ["Forecast", "Planner"], "arr": 120000.0},
+    "contact": {
+        "id": 1,
+        "stage": "advocate",
+        "lifetime_points": 1200,
+        "title": "VP Data",
+        "is_active": True,
+    },
+    "account": {
+        "industry": "Retail",
+        "region": "EMEA",
+        "products": ["Forecast", "Planner"],
+        "arr": 120000.0,
+    },
     "event": {"type": "nps.answered", "score": 10},
 }
 
@@ -40,7 +51,10 @@ def test_condition_operators(cond, expected):
 
 def test_conditions_match_names_the_failing_condition():
     ok, reason = c.conditions_match(
-        [{"field": "contact.stage", "op": "eq", "value": "advocate"}, {"field": "event.score", "op": "lt", "value": 7}],
+        [
+            {"field": "contact.stage", "op": "eq", "value": "advocate"},
+            {"field": "event.score", "op": "lt", "value": 7},
+        ],
         FACTS,
     )
     assert ok is False
@@ -48,11 +62,13 @@ def test_conditions_match_names_the_failing_condition():
 
 
 def test_validate_splits_in_lists_and_names_bad_rows():
-    assert c.conditions_validate([{"field": "account.industry", "op": "in", "value": "Retail, Banking"}]) == [
-        {"field": "account.industry", "op": "in", "value": ["Retail", "Banking"]}
-    ]
+    assert c.conditions_validate(
+        [{"field": "account.industry", "op": "in", "value": "Retail, Banking"}]
+    ) == [{"field": "account.industry", "op": "in", "value": ["Retail", "Banking"]}]
     with pytest.raises(c.ConditionError) as exc:
-        c.conditions_validate([{"field": "contact.stage", "op": "eq", "value": "x"}, {"field": "nope", "op": "eq"}])
+        c.conditions_validate(
+            [{"field": "contact.stage", "op": "eq", "value": "x"}, {"field": "nope", "op": "eq"}]
+        )
     assert exc.value.field == "conditions.2.field"
     with pytest.raises(c.ConditionError) as exc:
         c.conditions_validate([{"field": "event.score", "op": "gt", "value": "high"}])
@@ -62,8 +78,12 @@ def test_validate_splits_in_lists_and_names_bad_rows():
 def test_daily_slot_is_local_time_across_time_zones():
     tokyo, new_york = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/New_York")
     now = datetime(2025, 3, 10, 1, 30, tzinfo=UTC)  # 10:30 in Tokyo, 21:30 on 9 March in New York
-    slot_tokyo = c.schedule_slot(now=now, frequency="daily", run_at=time(9, 0), weekday=None, tz=tokyo)
-    slot_ny = c.schedule_slot(now=now, frequency="daily", run_at=time(9, 0), weekday=None, tz=new_york)
+    slot_tokyo = c.schedule_slot(
+        now=now, frequency="daily", run_at=time(9, 0), weekday=None, tz=tokyo
+    )
+    slot_ny = c.schedule_slot(
+        now=now, frequency="daily", run_at=time(9, 0), weekday=None, tz=new_york
+    )
     assert slot_tokyo == datetime(2025, 3, 10, 9, 0, tzinfo=tokyo)
     assert slot_tokyo.astimezone(UTC) == datetime(2025, 3, 10, 0, 0, tzinfo=UTC)
     assert slot_ny.date() == date(2025, 3, 9)  # New York's 9 March 09:00 (after the DST switch)
@@ -77,9 +97,9 @@ def test_weekly_slot_fires_on_the_local_weekday():
     slot = c.schedule_slot(now=now, frequency="weekly", run_at=time(8, 0), weekday=0, tz=berlin)
     assert slot == datetime(2025, 5, 26, 8, 0, tzinfo=berlin)
     later = datetime(2025, 6, 2, 6, 1, tzinfo=UTC)  # 08:01 Monday in Berlin
-    assert c.schedule_slot(now=later, frequency="weekly", run_at=time(8, 0), weekday=0, tz=berlin) == datetime(
-        2025, 6, 2, 8, 0, tzinfo=berlin
-    )
+    assert c.schedule_slot(
+        now=later, frequency="weekly", run_at=time(8, 0), weekday=0, tz=berlin
+    ) == datetime(2025, 6, 2, 8, 0, tzinfo=berlin)
 
 
 def test_slot_fires_once_and_not_before_enabling():
@@ -111,11 +131,17 @@ def test_rate_limit_window():
 
 
 def test_rule_decide_with_delay_and_type_mismatch():
-    spec = c.RuleSpec(id=1, trigger="event", event_type="nps.answered", delay_amount=3, delay_unit="days")
+    spec = c.RuleSpec(
+        id=1, trigger="event", event_type="nps.answered", delay_amount=3, delay_unit="days"
+    )
     at = datetime(2025, 1, 1, tzinfo=UTC)
-    decision = c.rule_decide(spec, event_type="nps.answered", facts=FACTS, fired_at=[], now=at, occurred_at=at)
+    decision = c.rule_decide(
+        spec, event_type="nps.answered", facts=FACTS, fired_at=[], now=at, occurred_at=at
+    )
     assert decision.fire and decision.due_at == at + timedelta(days=3)
     other = c.rule_decide(spec, event_type="referral.made", facts=FACTS, fired_at=[], now=at)
     assert not other.fire
-    no_contact = c.rule_decide(spec, event_type="nps.answered", facts={"event": {}}, fired_at=[], now=at)
+    no_contact = c.rule_decide(
+        spec, event_type="nps.answered", facts={"event": {}}, fired_at=[], now=at
+    )
     assert no_contact.reason == "the event has no contact"

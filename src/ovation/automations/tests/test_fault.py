@@ -44,8 +44,9 @@ def _start_worker():
 def test_killed_worker_loses_no_delivery(tmp_path):
     log = tmp_path / "receiver.jsonl"
     db_tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    with Receiver(log_path=str(log)) as receiver, override_settings(
-        TASKS=db_tasks, OVATION_WEBHOOKS_ALLOW_PRIVATE=True
+    with (
+        Receiver(log_path=str(log)) as receiver,
+        override_settings(TASKS=db_tasks, OVATION_WEBHOOKS_ALLOW_PRIVATE=True),
     ):
         # A slow receiver, so the kill lands mid-batch.
         handler = receiver.server.RequestHandlerClass
@@ -81,7 +82,10 @@ def test_killed_worker_loses_no_delivery(tmp_path):
             webhooks.deliveries_run_due()
         worker = subprocess.run(
             [sys.executable, "-m", "ovation.cli", "worker", "--batch"],
-            cwd=REPO, env=_worker_env(), timeout=180, capture_output=True,
+            cwd=REPO,
+            env=_worker_env(),
+            timeout=180,
+            capture_output=True,
         )
         assert worker.returncode == 0, worker.stderr[-2000:]
 

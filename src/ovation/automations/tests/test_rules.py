@@ -43,10 +43,16 @@ def test_event_fires_rule_exactly_once_even_when_the_worker_retries(
     rule = _rule(
         actions=[
             {"type": "award_points", "points": 200},
-            {"type": "post_slack", "url": receiver.url, "text": "{{ contact.name }} referred {{ event.lead }}!"},
+            {
+                "type": "post_slack",
+                "url": receiver.url,
+                "text": "{{ contact.name }} referred {{ event.lead }}!",
+            },
         ]
     )
-    event = _publish("referral.converted", contact, django_capture_on_commit_callbacks, lead="Initech")
+    event = _publish(
+        "referral.converted", contact, django_capture_on_commit_callbacks, lead="Initech"
+    )
 
     # The worker retries the same task (e.g. it died before marking it done), twice.
     event_dispatch_task.call(event_id=event.pk)
@@ -56,14 +62,21 @@ def test_event_fires_rule_exactly_once_even_when_the_worker_retries(
     services.runs_execute_due(now=timezone.now() + timedelta(minutes=10))
 
     assert balance_get(contact=contact).spendable == 200
-    assert LedgerEntry.objects.filter(idempotency_key=f"automation:{rule.pk}:{event.pk}:0").count() == 1
+    assert (
+        LedgerEntry.objects.filter(idempotency_key=f"automation:{rule.pk}:{event.pk}:0").count()
+        == 1
+    )
     assert RuleRun.objects.get(rule=rule).status == "fired"
-    assert [json.loads(r["body"]) for r in receiver.requests] == [{"text": "Jane Doe referred Initech!"}]
+    assert [json.loads(r["body"]) for r in receiver.requests] == [
+        {"text": "Jane Doe referred Initech!"}
+    ]
     assert WebhookDelivery.objects.filter(kind="slack").count() == 1
     assert DomainEvent.objects.get(pk=event.pk).dispatched_at is not None
 
 
-def test_conditions_skip_with_a_reason_and_nothing_happens(contact, django_capture_on_commit_callbacks):
+def test_conditions_skip_with_a_reason_and_nothing_happens(
+    contact, django_capture_on_commit_callbacks
+):
     rule = _rule(
         event_type="nps.answered", conditions=[{"field": "event.score", "op": "eq", "value": 10}]
     )
@@ -85,7 +98,9 @@ def test_rate_limit_once_per_contact(contact, django_capture_on_commit_callbacks
     rule = _rule(rate_limit_count=1, rate_limit_days=0)
     _publish("referral.converted", contact, django_capture_on_commit_callbacks)
     _publish("referral.converted", contact, django_capture_on_commit_callbacks)
-    assert list(RuleRun.objects.filter(rule=rule).order_by("id").values_list("status", flat=True)) == [
+    assert list(
+        RuleRun.objects.filter(rule=rule).order_by("id").values_list("status", flat=True)
+    ) == [
         "fired",
         "skipped",
     ]
@@ -109,7 +124,12 @@ def test_all_actions_email_task_stage_invite_badge(contact, django_capture_on_co
     rule = _rule(
         event_type="reference.completed",
         actions=[
-            {"type": "send_email", "to": "contact", "subject": "Thanks {{ contact.first_name }}", "body": "You helped {{ event.prospect }}."},
+            {
+                "type": "send_email",
+                "to": "contact",
+                "subject": "Thanks {{ contact.first_name }}",
+                "body": "You helped {{ event.prospect }}.",
+            },
             {"type": "create_task", "title": "Call {{ contact.name }}", "due_in_days": 2},
             {"type": "change_stage", "stage": "champion"},
             {"type": "invite", "target": "program", "name": "Customer advisory board"},
@@ -147,10 +167,20 @@ def test_dry_run_matches_what_the_rule_then_does(db, django_capture_on_commit_ca
                 )
             )
     # An old event outside the 30-day window, and imported history without a domain event.
-    activity_record(kind="nps.answered", contact=customers[0], data={"score": 10}, publish=False,
-                    occurred_at=now - timedelta(days=45))
-    activity_record(kind="nps.answered", contact=customers[1], data={"score": 10}, publish=False,
-                    occurred_at=now - timedelta(days=2))
+    activity_record(
+        kind="nps.answered",
+        contact=customers[0],
+        data={"score": 10},
+        publish=False,
+        occurred_at=now - timedelta(days=45),
+    )
+    activity_record(
+        kind="nps.answered",
+        contact=customers[1],
+        data={"score": 10},
+        publish=False,
+        occurred_at=now - timedelta(days=2),
+    )
     rule = services.rule_create(
         name="Promoter 10s",
         trigger="event",
@@ -192,9 +222,13 @@ def test_schedule_fires_once_per_local_day(db):
     )
     champion = ContactFactory(stage="champion")
     ContactFactory(stage="customer")
-    services.rule_set_enabled(rule=tokyo_rule, is_enabled=True, now=datetime(2025, 3, 9, 0, 0, tzinfo=UTC))
+    services.rule_set_enabled(
+        rule=tokyo_rule, is_enabled=True, now=datetime(2025, 3, 9, 0, 0, tzinfo=UTC)
+    )
     # 23:59 UTC on 9 March = 08:59 on 10 March in Tokyo: not yet.
-    assert services.schedules_run(now=datetime(2025, 3, 9, 23, 59, tzinfo=UTC)) == 0 or True
+    # 23:59 UTC is 08:59 on 10 March in Tokyo: 9 March's slot fires (once), not 10 March's.
+    services.schedules_run(now=datetime(2025, 3, 9, 23, 59, tzinfo=UTC))
+    assert not RuleRun.objects.filter(key__startswith="slot:2025-03-10").exists()
     runs_before = RuleRun.objects.filter(rule=tokyo_rule, status="fired").count()
     services.schedules_run(now=datetime(2025, 3, 10, 0, 1, tzinfo=UTC))  # 09:01 in Tokyo
     services.schedules_run(now=datetime(2025, 3, 10, 5, 0, tzinfo=UTC))  # same local day
@@ -236,7 +270,9 @@ def test_enable_refuses_slack_without_url_and_changes_nothing(db):
 
 
 def test_recipes_exist_disabled(db):
-    assert set(AutomationRule.objects.filter(is_enabled=False).values_list("recipe_key", flat=True)) == {
+    assert set(
+        AutomationRule.objects.filter(is_enabled=False).values_list("recipe_key", flat=True)
+    ) == {
         "reference-thank-you",
         "customer-anniversary",
         "first-nps-10-hub-invite",
@@ -249,7 +285,10 @@ def test_recipes_exist_disabled(db):
 def test_sweeper_dispatches_events_that_were_never_dispatched(contact):
     # Committed, but the process died before the on-commit enqueue.
     event = DomainEvent.objects.create(
-        type="referral.converted", contact=contact, data={}, occurred_at=timezone.now() - timedelta(minutes=5)
+        type="referral.converted",
+        contact=contact,
+        data={},
+        occurred_at=timezone.now() - timedelta(minutes=5),
     )
     rule = _rule()
     assert services.events_dispatch_pending() == 1
@@ -282,11 +321,19 @@ def test_builder_creates_rule_and_names_bad_fields(client, manager):
     response = client.post(reverse("automations:rule-create"), data)
     rule = AutomationRule.objects.get(name="Referral won")
     assert response.status_code == 302
-    assert rule.conditions == [{"field": "account.industry", "op": "in", "value": ["Retail", "Banking"]}]
+    assert rule.conditions == [
+        {"field": "account.industry", "op": "in", "value": ["Retail", "Banking"]}
+    ]
     assert rule.actions == [{"type": "award_points", "points": 200, "reason": ""}]
     assert rule.is_enabled is False
 
-    bad = {**data, "name": "Bad", "act-0-type": "post_slack", "act-0-text": "hi", "act-0-url": "http://127.0.0.1/x"}
+    bad = {
+        **data,
+        "name": "Bad",
+        "act-0-type": "post_slack",
+        "act-0-text": "hi",
+        "act-0-url": "http://127.0.0.1/x",
+    }
     response = client.post(reverse("automations:rule-create"), bad)
     assert response.status_code == 200
     assert "this URL is not allowed" in response.content.decode()
@@ -295,11 +342,17 @@ def test_builder_creates_rule_and_names_bad_fields(client, manager):
 
 def test_enable_needs_a_fresh_dry_run_shown_on_the_page(client, manager, contact):
     client.force_login(manager)
-    rule = services.rule_create(name="R", trigger="event", event_type="referral.converted",
-                                actions=[{"type": "award_points", "points": 1}])
+    rule = services.rule_create(
+        name="R",
+        trigger="event",
+        event_type="referral.converted",
+        actions=[{"type": "award_points", "points": 1}],
+    )
     page = client.get(reverse("automations:rule-detail", args=[rule.pk])).content.decode()
     assert "Run the dry run to enable the rule." in page
-    response = client.post(reverse("automations:rule-dry-run", args=[rule.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("automations:rule-dry-run", args=[rule.pk]), HTTP_HX_REQUEST="true"
+    )
     assert "This rule would have fired 0 times in the last 30 days." in response.content.decode()
     client.post(reverse("automations:rule-toggle", args=[rule.pk]), {"enable": "1"})
     assert AutomationRule.objects.get(pk=rule.pk).is_enabled is True
@@ -310,11 +363,16 @@ def test_sales_cannot_see_or_change_rules(client, db):
     client.force_login(sales)
     rule = AutomationRule.objects.get(recipe_key="idea-shipped")
     assert client.get(reverse("automations:rule-list")).status_code == 403
-    assert client.post(reverse("automations:rule-toggle", args=[rule.pk]), {"enable": "1"}).status_code == 403
+    assert (
+        client.post(reverse("automations:rule-toggle", args=[rule.pk]), {"enable": "1"}).status_code
+        == 403
+    )
     assert AutomationRule.objects.get(pk=rule.pk).is_enabled is False
 
 
-def test_lists_have_a_query_budget(client, manager, contact, django_assert_max_num_queries, django_capture_on_commit_callbacks):
+def test_lists_have_a_query_budget(
+    client, manager, contact, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     rule = _rule()
     for _ in range(5):
         _publish("referral.converted", contact, django_capture_on_commit_callbacks)
@@ -329,3 +387,21 @@ def test_lists_have_a_query_budget(client, manager, contact, django_assert_max_n
     ]:
         with django_assert_max_num_queries(14):
             assert client.get(reverse(name, args=args)).status_code == 200
+
+
+def test_demo_loads_history_and_a_disabled_endpoint(db):
+    from ovation.automations import demo
+    from ovation.automations.models import WebhookEndpoint
+    from ovation.core.demokit import DemoContext
+
+    for i in range(5):
+        ContactFactory(crm_id=f"ACME-CON-{i}")
+    ctx = DemoContext()
+    assert not demo.already_loaded(ctx)
+    demo.load(ctx)
+    assert demo.already_loaded(ctx)
+    endpoint = WebhookEndpoint.objects.get(url=demo.DEMO_URL)
+    assert endpoint.is_enabled is False
+    assert endpoint.deliveries.count() == 12
+    assert AutomationRule.objects.filter(is_enabled=True).count() == 2
+    assert RuleRun.objects.filter(status="fired").exists()

@@ -23,13 +23,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _verify(secret: str, request: dict) -> dict:
-    headers = {k: request["headers"][k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    headers = {
+        k: request["headers"][k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    }
     return Webhook(secret).verify(request["body"], headers)
 
 
 def _publish(contact, capture, type_="referral.converted"):
     with capture(execute=True), transaction.atomic():
-        return event_publish(type=type_, contact=contact, data={"contact_id": contact.pk, "amount": "1200.00"})
+        return event_publish(
+            type=type_, contact=contact, data={"contact_id": contact.pk, "amount": "1200.00"}
+        )
 
 
 def test_receiver_failing_three_times_gets_the_event_once_more_with_the_same_id(
@@ -38,7 +42,9 @@ def test_receiver_failing_three_times_gets_the_event_once_more_with_the_same_id(
     from .receiver import Receiver
 
     with Receiver(statuses=[500, 503, 502]) as receiver:
-        endpoint, secret = webhooks.endpoint_create(url=receiver.url, event_types=["referral.converted"])
+        endpoint, secret = webhooks.endpoint_create(
+            url=receiver.url, event_types=["referral.converted"]
+        )
         event = _publish(contact, django_capture_on_commit_callbacks)
         delivery = WebhookDelivery.objects.get(endpoint=endpoint)
         assert (delivery.status, delivery.attempts) == ("pending", 1)
@@ -60,10 +66,16 @@ def test_receiver_failing_three_times_gets_the_event_once_more_with_the_same_id(
         assert len({r["body"] for r in receiver.requests}) == 1  # same bytes every attempt
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 4, 200)
-    assert list(WebhookAttempt.objects.filter(delivery=delivery).order_by("number").values_list("status_code", flat=True)) == [500, 503, 502, 200]
+    assert list(
+        WebhookAttempt.objects.filter(delivery=delivery)
+        .order_by("number")
+        .values_list("status_code", flat=True)
+    ) == [500, 503, 502, 200]
 
 
-def test_each_endpoint_gets_an_event_once_even_if_dispatched_twice(contact, receiver, django_capture_on_commit_callbacks):
+def test_each_endpoint_gets_an_event_once_even_if_dispatched_twice(
+    contact, receiver, django_capture_on_commit_callbacks
+):
     from ovation.automations.services import event_dispatch
 
     webhooks.endpoint_create(url=receiver.url, event_types=["*"])
@@ -74,7 +86,9 @@ def test_each_endpoint_gets_an_event_once_even_if_dispatched_twice(contact, rece
     assert len(receiver.requests) == 1
 
 
-def test_rotation_signs_with_both_secrets_during_the_overlap(contact, receiver, django_capture_on_commit_callbacks):
+def test_rotation_signs_with_both_secrets_during_the_overlap(
+    contact, receiver, django_capture_on_commit_callbacks
+):
     endpoint, old = webhooks.endpoint_create(url=receiver.url, event_types=["referral.converted"])
     new = webhooks.endpoint_rotate_secret(endpoint=endpoint, overlap_hours=24)
     _publish(contact, django_capture_on_commit_callbacks)
@@ -115,18 +129,24 @@ def _fake_dns(address):
     return getaddrinfo
 
 
-def test_public_hostname_accepted_then_refused_at_delivery_when_it_rebinds(contact, django_capture_on_commit_callbacks):
+def test_public_hostname_accepted_then_refused_at_delivery_when_it_rebinds(
+    contact, django_capture_on_commit_callbacks
+):
     with mock.patch("socket.getaddrinfo", _fake_dns("93.184.215.14")):
         endpoint, _ = webhooks.endpoint_create(url="https://hooks.example.com/x", event_types=["*"])
     # DNS now points the name at loopback (rebinding): the delivery refuses to connect.
-    with mock.patch("socket.getaddrinfo", _fake_dns("127.0.0.1")), mock.patch(
-        "http.client.HTTPConnection.request"
-    ) as sent:
+    with (
+        mock.patch("socket.getaddrinfo", _fake_dns("127.0.0.1")),
+        mock.patch("http.client.HTTPConnection.request") as sent,
+    ):
         _publish(contact, django_capture_on_commit_callbacks)
         assert sent.call_count == 0
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert delivery.status == "pending"
-    assert delivery.last_error == "refused: hooks.example.com resolves to 127.0.0.1, a loopback address"
+    assert (
+        delivery.last_error
+        == "refused: hooks.example.com resolves to 127.0.0.1, a loopback address"
+    )
 
 
 @pytest.mark.parametrize("address", ["10.0.0.5", "169.254.169.254", "::1", "fd00:ec2::254"])
@@ -137,12 +157,17 @@ def test_delivery_refuses_private_addresses(address):
     assert result.error.startswith("refused: internal.example.com resolves to")
 
 
-def test_auto_disable_after_sustained_failure_emails_admins(contact, allow_private, django_capture_on_commit_callbacks):
+def test_auto_disable_after_sustained_failure_emails_admins(
+    contact, allow_private, django_capture_on_commit_callbacks
+):
     from .receiver import Receiver
 
     UserFactory(role="admin", email="admin@acme.test")
-    with Receiver(statuses=[500] * 50) as receiver, override_settings(
-        OVATION_WEBHOOK_DISABLE_AFTER_HOURS=24, OVATION_WEBHOOK_DISABLE_MIN_FAILURES=5
+    with (
+        Receiver(statuses=[500] * 50) as receiver,
+        override_settings(
+            OVATION_WEBHOOK_DISABLE_AFTER_HOURS=24, OVATION_WEBHOOK_DISABLE_MIN_FAILURES=5
+        ),
     ):
         endpoint, _ = webhooks.endpoint_create(url=receiver.url, event_types=["*"])
         with django_capture_on_commit_callbacks(execute=True):
@@ -183,7 +208,11 @@ def test_api_create_returns_secret_once_then_list_rotate_delete(client, manager,
     auth = _token(manager)
     response = client.post(
         "/api/v1/webhooks/endpoints",
-        {"url": "http://127.0.0.1:9/hook", "event_types": ["referral.converted"], "description": "CRM"},
+        {
+            "url": "http://127.0.0.1:9/hook",
+            "event_types": ["referral.converted"],
+            "description": "CRM",
+        },
         content_type="application/json",
         **auth,
     )
@@ -193,7 +222,12 @@ def test_api_create_returns_secret_once_then_list_rotate_delete(client, manager,
     listed = client.get("/api/v1/webhooks/endpoints", **auth).json()
     assert [e["id"] for e in listed["items"]] == [body["id"]]
     assert "secret" not in listed["items"][0]
-    rotated = client.post(f"/api/v1/webhooks/endpoints/{body['id']}/rotate", {"overlap_hours": 2}, content_type="application/json", **auth).json()
+    rotated = client.post(
+        f"/api/v1/webhooks/endpoints/{body['id']}/rotate",
+        {"overlap_hours": 2},
+        content_type="application/json",
+        **auth,
+    ).json()
     assert rotated["secret"].startswith("whsec_") and rotated["secret"] != body["secret"]
     assert client.delete(f"/api/v1/webhooks/endpoints/{body['id']}", **auth).status_code == 204
     assert WebhookEndpoint.objects.count() == 0
@@ -212,17 +246,28 @@ def test_api_refuses_private_url_naming_the_field(client, manager):
 
 
 def test_api_read_token_and_sales_cannot_create(client, manager, db):
-    read = client.post("/api/v1/webhooks/endpoints", {"url": "https://x.example.com", "event_types": ["*"]},
-                       content_type="application/json", **_token(manager, scope="read"))
-    sales = client.post("/api/v1/webhooks/endpoints", {"url": "https://x.example.com", "event_types": ["*"]},
-                        content_type="application/json", **_token(UserFactory(role="sales")))
+    read = client.post(
+        "/api/v1/webhooks/endpoints",
+        {"url": "https://x.example.com", "event_types": ["*"]},
+        content_type="application/json",
+        **_token(manager, scope="read"),
+    )
+    sales = client.post(
+        "/api/v1/webhooks/endpoints",
+        {"url": "https://x.example.com", "event_types": ["*"]},
+        content_type="application/json",
+        **_token(UserFactory(role="sales")),
+    )
     assert (read.status_code, sales.status_code) == (403, 403)
     assert WebhookEndpoint.objects.count() == 0
 
 
 def test_staff_page_shows_secret_once(client, manager, allow_private):
     client.force_login(manager)
-    response = client.post(reverse("automations:endpoint-list"), {"url": "http://127.0.0.1:9/h", "event_types": "referral.converted", "description": "CRM"})
+    response = client.post(
+        reverse("automations:endpoint-list"),
+        {"url": "http://127.0.0.1:9/h", "event_types": "referral.converted", "description": "CRM"},
+    )
     endpoint = WebhookEndpoint.objects.get()
     page = client.get(response["Location"]).content.decode()
     assert endpoint.secret in page

@@ -18,7 +18,9 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 def _rule():
     rule = services.rule_create(
-        name="Won", trigger="event", event_type="referral.converted",
+        name="Won",
+        trigger="event",
+        event_type="referral.converted",
         actions=[{"type": "award_points", "points": 200}],
     )
     return services.rule_set_enabled(rule=rule, is_enabled=True)

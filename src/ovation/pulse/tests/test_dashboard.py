@@ -33,7 +33,7 @@ def independent_nps(scores):
 
 
 @pytest.fixture
-def world(csm, run_on_commit):
+def world(csm):
     rng = random.Random(7)
     health, retail = IndustryFactory(name="Health"), IndustryFactory(name="Retail")
     emea, apac = RegionFactory(name="EMEA"), RegionFactory(name="APAC")
@@ -45,20 +45,20 @@ def world(csm, run_on_commit):
     ]
     contacts = [ContactFactory(account=a) for a in accounts for _ in range(4)]
     now = timezone.now()
-    with run_on_commit():
-        for contact in contacts:
-            for _ in range(rng.randint(1, 4)):
-                bias = 2 if contact.account.industry == retail else 0
-                services.response_record(
-                    contact=contact,
-                    score=max(0, min(10, rng.randint(3, 10) - bias)),
-                    answered_at=now - timedelta(days=rng.uniform(0, 400)),
-                    source="api",
-                    open_follow_up=False,
-                )
-        # some advocacy acts make promoters advocates
-        for contact in contacts[::3]:
-            activity_record(kind="review.written", contact=contact, source="test")
+    # (on_commit callbacks are not run: stages come from `recompute.run()` where needed)
+    for contact in contacts:
+        for _ in range(rng.randint(1, 4)):
+            bias = 2 if contact.account.industry == retail else 0
+            services.response_record(
+                contact=contact,
+                score=max(0, min(10, rng.randint(3, 10) - bias)),
+                answered_at=now - timedelta(days=rng.uniform(0, 400)),
+                source="api",
+                open_follow_up=False,
+            )
+    # some advocacy acts make promoters advocates
+    for contact in contacts[::3]:
+        activity_record(kind="review.written", contact=contact, source="test")
     return {"health": health, "retail": retail, "emea": emea, "apac": apac, "contacts": contacts}
 
 
