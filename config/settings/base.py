@@ -305,4 +305,3 @@ OVATION_HUB_NAV = [
     ("Leaderboard", "hub:leaderboard"),
     ("Profile", "hub:profile"),
 ]
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now (URLs typed without a scheme are https)
