@@ -76,5 +76,10 @@ def test_manager_imports_csv_with_one_bad_row_and_downloads_the_errors(
     content = Path(download.path()).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[0][:4] == ["row", "field", "message", "Id"]
-    assert rows[1][:4] == ["7", "email", "'janey@' is not a valid email address", "0035g00000QxA06AAF"]
+    assert rows[1][:4] == [
+        "7",
+        "email",
+        "'janey@' is not a valid email address",
+        "0035g00000QxA06AAF",
+    ]
     assert len(rows) == 2

@@ -60,7 +60,12 @@ def test_wizard_upload_mapping_preview_import_and_error_file(
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("directory:import-mapping", args=[job.pk])
-    assert (job.kind, job.preset, job.total_rows, job.status) == ("contacts", "salesforce", 9, "uploaded")
+    assert (job.kind, job.preset, job.total_rows, job.status) == (
+        "contacts",
+        "salesforce",
+        9,
+        "uploaded",
+    )
 
     # Then the mapping page pre-fills a select per column from the preset, with samples
     page = as_manager.get(response["Location"]).content.decode()
@@ -90,13 +95,22 @@ def test_wizard_upload_mapping_preview_import_and_error_file(
 
     # Then 8 contacts land, without phones, and the result page shows the counts
     job.refresh_from_db()
-    assert (job.status, job.created, job.updated, job.unchanged, job.rejected) == ("done", 8, 0, 0, 1)
+    assert (job.status, job.created, job.updated, job.unchanged, job.rejected) == (
+        "done",
+        8,
+        0,
+        0,
+        1,
+    )
     assert Contact.objects.count() == 8
     assert set(Contact.objects.values_list("phone", flat=True)) == {""}
     page = as_manager.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' not in page
     assert '<div class="value">8</div><div class="label">created</div>' in page
-    assert "<td>7</td><td><code>email</code></td><td>&#x27;janey@&#x27; is not a valid email address</td>" in page
+    assert (
+        "<td>7</td><td><code>email</code></td><td>&#x27;janey@&#x27; is not a valid email address</td>"
+        in page
+    )
 
     # And the error file holds row, field, message and the original columns
     response = as_manager.get(reverse("directory:import-errors", args=[job.pk]))
@@ -123,7 +137,9 @@ def test_running_the_same_file_again_through_the_ui_changes_nothing(
     assert dict(Contact.objects.values_list("email", "updated_at")) == stamps
 
 
-def test_atomic_run_through_the_ui_writes_nothing(as_manager, sf_accounts, django_capture_on_commit_callbacks):
+def test_atomic_run_through_the_ui_writes_nothing(
+    as_manager, sf_accounts, django_capture_on_commit_callbacks
+):
     upload(as_manager, DATA / "salesforce_contacts.csv")
     job = ImportJob.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -166,7 +182,10 @@ def test_mapping_without_the_required_field_is_refused(as_manager, sf_accounts):
     response = as_manager.post(reverse("directory:import-mapping", args=[job.pk]), form)
 
     assert response.status_code == 400
-    assert "no column maps to the required field email; map a column to email" in response.content.decode()
+    assert (
+        "no column maps to the required field email; map a column to email"
+        in response.content.decode()
+    )
     job.refresh_from_db()
     assert job.mapping["Email"] == "email"
 

@@ -31,7 +31,10 @@ def test_adjustment_requires_a_reason_and_changes_nothing_without_one(client, ma
     client.force_login(manager)
     response = adjust(client, contact, amount="50", reason="  ")
     assert response.status_code == 422
-    assert "A reason is required." in response.content.decode() or "This field is required." in response.content.decode()
+    assert (
+        "A reason is required." in response.content.decode()
+        or "This field is required." in response.content.decode()
+    )
     assert not LedgerEntry.objects.exists()
     assert not Activity.objects.exists()
 
@@ -41,9 +44,18 @@ def test_adjustment_is_audited_with_actor_reason_and_activity(client, manager, c
     response = adjust(client, contact, amount="120", reason="Spoke at Summit")
     assert response.status_code == 302
     entry = LedgerEntry.objects.get()
-    assert (entry.amount, entry.kind, entry.actor, entry.reason) == (120, "adjust", manager, "Spoke at Summit")
+    assert (entry.amount, entry.kind, entry.actor, entry.reason) == (
+        120,
+        "adjust",
+        manager,
+        "Spoke at Summit",
+    )
     activity = Activity.objects.get(kind="points.adjusted")
-    assert (activity.actor, activity.points, activity.data["reason"]) == (manager, 120, "Spoke at Summit")
+    assert (activity.actor, activity.points, activity.data["reason"]) == (
+        manager,
+        120,
+        "Spoke at Summit",
+    )
     # A double submit of the same form posts once.
     adjust(client, contact, amount="120", reason="Spoke at Summit")
     assert LedgerEntry.objects.count() == 1

@@ -79,20 +79,24 @@ SEGMENTS = [
 ]
 
 
-@pytest.mark.parametrize("period", ["30d", "90d", "q", "12m", "all"])
-@pytest.mark.parametrize("segment", SEGMENTS, ids=[s[0] for s in SEGMENTS])
-def test_dashboard_nps_and_moe_equal_an_independent_computation(world, period, segment):
-    dim, value_key, keep = segment
-    value = "" if dim == "all" else (value_key if dim == "arr_band" else str(world[value_key].id))
-    data = selectors.dashboard(period_key=period, dimension=dim, value=value)
-    p = data["period"]
-    nps, moe, n = independent_nps(_rows(p.start, p.end, keep(world)))
-    assert data["nps"].responses == n
-    if n:
-        assert data["nps"].nps == pytest.approx(nps)
-        assert data["nps"].margin_of_error == pytest.approx(moe)
-    else:
-        assert data["nps"].nps is None
+def test_dashboard_nps_and_moe_equal_an_independent_computation(world):
+    checked = 0
+    for period in ("30d", "90d", "q", "12m", "all"):
+        for dim, value_key, keep in SEGMENTS:
+            value = (
+                "" if dim == "all" else value_key if dim == "arr_band" else str(world[value_key].id)
+            )
+            data = selectors.dashboard(period_key=period, dimension=dim, value=value)
+            p = data["period"]
+            nps, moe, n = independent_nps(_rows(p.start, p.end, keep(world)))
+            assert data["nps"].responses == n, (period, dim)
+            if n:
+                assert data["nps"].nps == pytest.approx(nps), (period, dim)
+                assert data["nps"].margin_of_error == pytest.approx(moe), (period, dim)
+                checked += 1
+            else:
+                assert data["nps"].nps is None
+    assert checked >= 16
 
 
 def test_monthly_trend_and_person_based_equal_independent_computation(world):
@@ -127,7 +131,7 @@ def test_advocacy_rate_equals_an_independent_count_for_segments(world):
     recompute.run()
     for dim, key in (("all", None), ("industry", "retail"), ("region", "emea")):
         value = "" if key is None else str(world[key].id)
-        contacts = [c for c in Contact.objects.select_related("account")]
+        contacts = list(Contact.objects.select_related("account"))
         if dim == "industry":
             contacts = [c for c in contacts if c.account.industry_id == world[key].id]
         if dim == "region":
@@ -169,7 +173,9 @@ def test_incremental_rollups_equal_a_full_rebuild_and_recompute_is_idempotent(wo
     assert first["responses"] == Response.objects.count()
 
 
-def test_dashboard_page_has_a_fixed_query_budget(client, manager, world, django_assert_max_num_queries):
+def test_dashboard_page_has_a_fixed_query_budget(
+    client, manager, world, django_assert_max_num_queries
+):
     client.force_login(manager)
     recompute.run()
     with django_assert_max_num_queries(24):

@@ -63,8 +63,13 @@ def committed(django_capture_on_commit_callbacks):
 def test_full_workflow_credits_points_once_and_records_activity(rep, manager, committed):
     contact = ContactFactory()
     req = request_create(
-        requester=rep, opportunity_name="Globex renewal", opportunity_crm_id="OPP-1",
-        amount=120000, activity_type="call", industry=IndustryFactory(), region=RegionFactory(),
+        requester=rep,
+        opportunity_name="Globex renewal",
+        opportunity_crm_id="OPP-1",
+        amount=120000,
+        activity_type="call",
+        industry=IndustryFactory(),
+        region=RegionFactory(),
     )
     assert req.status == "submitted"
     a = committed(request_pick, request=req, contact=contact, actor=manager)
@@ -77,8 +82,9 @@ def test_full_workflow_credits_points_once_and_records_activity(rep, manager, co
     a.refresh_from_db()
     assert (a.status, len(a.proposed_slots), a.ask.status) == ("accepted", 2, "accepted")
     assignment_schedule(assignment=a, scheduled_at=soon(2), actor=manager)
-    committed(assignment_complete, assignment=a, held=True, rating=5, feedback="Great call",
-              actor=rep)
+    committed(
+        assignment_complete, assignment=a, held=True, rating=5, feedback="Great call", actor=rep
+    )
     a.refresh_from_db()
     req.refresh_from_db()
     assert (a.status, a.rating, req.status) == ("completed", 5, "completed")
@@ -100,8 +106,8 @@ def test_full_workflow_credits_points_once_and_records_activity(rep, manager, co
 
 def test_decline_starts_cooldown_and_notifies_requester(rep, manager, committed):
     FatiguePolicy.objects.update_or_create(
-        activity_type="", defaults={"decline_cooldown_days": 30, "max_asks_in_window": 5,
-                                    "min_days_between": 0}
+        activity_type="",
+        defaults={"decline_cooldown_days": 30, "max_asks_in_window": 5, "min_days_between": 0},
     )
     contact = ContactFactory()
     a = request_pick(request=RequestFactory(requester=rep), contact=contact, actor=manager)
@@ -117,9 +123,15 @@ def test_decline_starts_cooldown_and_notifies_requester(rep, manager, committed)
 def test_auto_assign_invites_confident_matches(rep):
     MatchSettings.objects.create(auto_assign=True, auto_assign_min_score=0.5)
     good = ContactFactory()
-    req = request_create(requester=rep, opportunity_name="Initech", activity_type="call",
-                         industry=good.account.industry, region=good.account.region,
-                         country="DE", employee_band="201-1000")
+    req = request_create(
+        requester=rep,
+        opportunity_name="Initech",
+        activity_type="call",
+        industry=good.account.industry,
+        region=good.account.region,
+        country="DE",
+        employee_band="201-1000",
+    )
     assert list(req.assignments.values_list("contact_id", "auto_assigned")) == [(good.pk, True)]
 
 
@@ -137,14 +149,18 @@ def test_reminders_after_sla_once_per_day(rep, manager):
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_assigning_the_last_slot_at_once():
     FatiguePolicy.objects.update_or_create(
-        activity_type="", defaults={"max_asks_in_window": 2, "min_days_between": 0,
-                                    "max_per_account_per_quarter": 0}
+        activity_type="",
+        defaults={"max_asks_in_window": 2, "min_days_between": 0, "max_per_account_per_quarter": 0},
     )
     contact = ContactFactory()
     from ..budget import ask_record
 
-    ask_record(contact=contact, activity_type="call", channel="reference",
-               at=timezone.now() - timedelta(days=10))
+    ask_record(
+        contact=contact,
+        activity_type="call",
+        channel="reference",
+        at=timezone.now() - timedelta(days=10),
+    )
     m1, m2 = staff("manager", "m1@acme.test"), staff("manager", "m2@acme.test")
     r1, r2 = RequestFactory(), RequestFactory()
     outcome = []
@@ -177,22 +193,39 @@ def test_two_managers_assigning_the_last_slot_at_once():
 def test_rep_files_a_request_in_the_form(client, rep):
     client.force_login(rep)
     ind = IndustryFactory()
-    resp = client.post(reverse("references:request-create"), {
-        "opportunity_name": "Umbrella Corp", "opportunity_crm_id": "OPP-9", "amount": "50000",
-        "industry": ind.pk, "country": "de", "activity_type": "call", "number_wanted": 2,
-        "duration_minutes": 30, "use_case": "forecasting",
-    })
+    resp = client.post(
+        reverse("references:request-create"),
+        {
+            "opportunity_name": "Umbrella Corp",
+            "opportunity_crm_id": "OPP-9",
+            "amount": "50000",
+            "industry": ind.pk,
+            "country": "de",
+            "activity_type": "call",
+            "number_wanted": 2,
+            "duration_minutes": 30,
+            "use_case": "forecasting",
+        },
+    )
     req = ReferenceRequest.objects.get()
-    assert resp.status_code == 302 and resp.url == reverse("references:request-detail", args=[req.pk])
+    assert resp.status_code == 302 and resp.url == reverse(
+        "references:request-detail", args=[req.pk]
+    )
     assert (req.country, req.number_wanted, req.opportunity.crm_id) == ("DE", 2, "OPP-9")
 
 
 def test_bad_request_form_names_the_field_and_stores_nothing(client, rep):
     client.force_login(rep)
-    resp = client.post(reverse("references:request-create"), {
-        "opportunity_name": "X", "activity_type": "call", "number_wanted": 11,
-        "duration_minutes": 30, "country": "Germany",
-    })
+    resp = client.post(
+        reverse("references:request-create"),
+        {
+            "opportunity_name": "X",
+            "activity_type": "call",
+            "number_wanted": 11,
+            "duration_minutes": 30,
+            "country": "Germany",
+        },
+    )
     assert resp.status_code == 200
     assert "use a two-letter country code" in resp.content.decode()
     assert ReferenceRequest.objects.count() == 0
@@ -202,7 +235,9 @@ def test_rep_cannot_pick(client, rep):
     contact = ContactFactory()
     req = RequestFactory(requester=rep)
     client.force_login(rep)
-    resp = client.post(reverse("references:request-pick", args=[req.pk]), {"contact_id": contact.pk})
+    resp = client.post(
+        reverse("references:request-pick", args=[req.pk]), {"contact_id": contact.pk}
+    )
     assert resp.status_code == 403
     assert Assignment.objects.count() == 0 and Ask.objects.count() == 0
 
@@ -213,7 +248,9 @@ def test_manager_picks_on_the_detail_page(client, manager):
     client.force_login(manager)
     page = client.get(reverse("references:request-detail", args=[req.pk])).content.decode()
     assert f'data-contact="{contact.pk}"' in page and "same industry (Healthcare)" in page
-    resp = client.post(reverse("references:request-pick", args=[req.pk]), {"contact_id": contact.pk})
+    resp = client.post(
+        reverse("references:request-pick", args=[req.pk]), {"contact_id": contact.pk}
+    )
     assert resp.status_code == 302
     assert Assignment.objects.get().contact == contact
 
@@ -222,20 +259,33 @@ def test_why_not_partial_names_the_rule(client, manager):
     c = ContactFactory(consent=[])
     req = RequestFactory()
     client.force_login(manager)
-    html = client.get(reverse("references:why-not", args=[req.pk]), {"contact": c.email}).content.decode()
-    assert "consent for reference calls was never given" in html and "consent.reference_calls" in html
+    html = client.get(
+        reverse("references:why-not", args=[req.pk]), {"contact": c.email}
+    ).content.decode()
+    assert (
+        "consent for reference calls was never given" in html and "consent.reference_calls" in html
+    )
 
 
 def test_ask_log_form_records_an_outside_ask(client, rep):
     c = ContactFactory()
     client.force_login(rep)
-    resp = client.post(reverse("references:ask-log"), {
-        "contact": c.email, "activity_type": "email", "status": "accepted", "note": "via Slack",
-    })
+    resp = client.post(
+        reverse("references:ask-log"),
+        {
+            "contact": c.email,
+            "activity_type": "email",
+            "status": "accepted",
+            "note": "via Slack",
+        },
+    )
     assert resp.status_code == 302
     ask = Ask.objects.get()
     assert (ask.contact, ask.logged_outside, ask.status, ask.actor) == (c, True, "accepted", rep)
-    resp = client.post(reverse("references:ask-log"), {"contact": "nobody@x.test", "activity_type": "email", "status": "asked"})
+    resp = client.post(
+        reverse("references:ask-log"),
+        {"contact": "nobody@x.test", "activity_type": "email", "status": "asked"},
+    )
     assert "no contact with id or email" in resp.content.decode()
     assert Ask.objects.count() == 1
 
@@ -274,7 +324,9 @@ def test_pages_render_and_query_budgets(client, manager, django_assert_max_num_q
     with django_assert_max_num_queries(14):
         assert client.get(reverse("references:request-list")).status_code == 200
     with django_assert_max_num_queries(22):
-        assert client.get(reverse("references:request-detail", args=[reqs[0].pk])).status_code == 200
+        assert (
+            client.get(reverse("references:request-detail", args=[reqs[0].pk])).status_code == 200
+        )
     for name in ("pool-health", "outcomes", "settings", "ask-log"):
         assert client.get(reverse(f"references:{name}")).status_code == 200, name
     csv = client.get(reverse("references:outcomes") + "?format=csv").content.decode()
@@ -286,12 +338,19 @@ def test_settings_page_saves_policy(client, manager):
     client.force_login(manager)
     client.get(reverse("references:settings"))
     p = FatiguePolicy.objects.get(activity_type="")
-    resp = client.post(reverse("references:settings"), {
-        "form": f"policy-{p.pk}", f"p{p.pk}-window_days": 60, f"p{p.pk}-max_asks_in_window": 2,
-        f"p{p.pk}-min_days_between": 21, f"p{p.pk}-max_per_account_per_quarter": 4,
-        f"p{p.pk}-decline_cooldown_days": 45, f"p{p.pk}-renewal_quiet_days": 20,
-        f"p{p.pk}-is_active": "on",
-    })
+    resp = client.post(
+        reverse("references:settings"),
+        {
+            "form": f"policy-{p.pk}",
+            f"p{p.pk}-window_days": 60,
+            f"p{p.pk}-max_asks_in_window": 2,
+            f"p{p.pk}-min_days_between": 21,
+            f"p{p.pk}-max_per_account_per_quarter": 4,
+            f"p{p.pk}-decline_cooldown_days": 45,
+            f"p{p.pk}-renewal_quiet_days": 20,
+            f"p{p.pk}-is_active": "on",
+        },
+    )
     assert resp.status_code == 302
     p.refresh_from_db()
     assert (p.window_days, p.min_days_between, p.respect_detractor_followup) == (60, 21, False)
@@ -310,10 +369,19 @@ def _token(user):
 
 def test_api_request_matches_pick_and_asks(client, rep, manager, django_assert_max_num_queries):
     c1, c2 = ContactFactory(), ContactFactory(seniority="vp")
-    resp = client.post("/api/v1/reference-requests", {
-        "opportunity_name": "Hooli", "activity_type": "call", "industry": "healthcare",
-        "region": "EMEA", "seniority": "vp", "amount": "75000",
-    }, content_type="application/json", **_token(rep))
+    resp = client.post(
+        "/api/v1/reference-requests",
+        {
+            "opportunity_name": "Hooli",
+            "activity_type": "call",
+            "industry": "healthcare",
+            "region": "EMEA",
+            "seniority": "vp",
+            "amount": "75000",
+        },
+        content_type="application/json",
+        **_token(rep),
+    )
     assert resp.status_code == 201, resp.content
     rid = resp.json()["id"]
     client.get(f"/api/v1/reference-requests/{rid}/matches", **_token(rep))  # builds the pool
@@ -321,30 +389,59 @@ def test_api_request_matches_pick_and_asks(client, rep, manager, django_assert_m
         m = client.get(f"/api/v1/reference-requests/{rid}/matches", **_token(rep)).json()
     assert [c["contact_id"] for c in m["candidates"]] == [c2.pk, c1.pk]
     assert "peer seniority (VP)" in m["candidates"][0]["explanation"]
-    resp = client.post(f"/api/v1/reference-requests/{rid}/picks", {"contact_id": c2.pk},
-                       content_type="application/json", **_token(rep))
+    resp = client.post(
+        f"/api/v1/reference-requests/{rid}/picks",
+        {"contact_id": c2.pk},
+        content_type="application/json",
+        **_token(rep),
+    )
     assert resp.status_code == 403
-    resp = client.post(f"/api/v1/reference-requests/{rid}/picks", {"contact_id": c2.pk},
-                       content_type="application/json", **_token(manager))
+    resp = client.post(
+        f"/api/v1/reference-requests/{rid}/picks",
+        {"contact_id": c2.pk},
+        content_type="application/json",
+        **_token(manager),
+    )
     assert resp.status_code == 201
     with django_assert_max_num_queries(12):
         got = client.get(f"/api/v1/reference-requests/{rid}", **_token(rep)).json()
     assert got["status"] == "invited" and got["assignments"][0]["contact_id"] == c2.pk
-    bad = client.post("/api/v1/reference-requests", {"opportunity_name": "X", "activity_type": "call",
-                      "industry": "Nope"}, content_type="application/json", **_token(rep))
+    bad = client.post(
+        "/api/v1/reference-requests",
+        {"opportunity_name": "X", "activity_type": "call", "industry": "Nope"},
+        content_type="application/json",
+        **_token(rep),
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "industry"
-    resp = client.post("/api/v1/asks", {"contact_id": c1.pk, "activity_type": "email",
-                       "note": "rep's own email"}, content_type="application/json", **_token(rep))
+    resp = client.post(
+        "/api/v1/asks",
+        {"contact_id": c1.pk, "activity_type": "email", "note": "rep's own email"},
+        content_type="application/json",
+        **_token(rep),
+    )
     assert resp.status_code == 201 and resp.json()["logged_outside"] is True
-    budget = client.get(f"/api/v1/asks/budget?contact_id={c1.pk}&activity_type=call", **_token(rep)).json()
-    assert budget["allowed"] is True
+    budget = client.get(
+        f"/api/v1/asks/budget?contact_id={c1.pk}&activity_type=call", **_token(rep)
+    ).json()
+    # The ask made outside Ovation counts: the default policy wants 14 days between asks.
+    assert (budget["allowed"], budget["rule"]) == (False, "overall.min_days_between")
 
 
 def test_api_ask_over_budget_is_409_naming_the_rule(client, rep):
     FatiguePolicy.objects.update_or_create(activity_type="", defaults={"max_asks_in_window": 1})
     c = ContactFactory()
-    body = {"contact_id": c.pk, "activity_type": "challenge", "channel": "challenge", "logged_outside": False}
-    assert client.post("/api/v1/asks", body, content_type="application/json", **_token(rep)).status_code == 201
+    body = {
+        "contact_id": c.pk,
+        "activity_type": "challenge",
+        "channel": "challenge",
+        "logged_outside": False,
+    }
+    assert (
+        client.post(
+            "/api/v1/asks", body, content_type="application/json", **_token(rep)
+        ).status_code
+        == 201
+    )
     resp = client.post("/api/v1/asks", body, content_type="application/json", **_token(rep))
     assert resp.status_code == 409
     assert "the limit is 1" in resp.json()["detail"]

@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -32,10 +33,16 @@ class Command(BaseCommand):
             if opts["interval"] < 1:
                 raise CommandError("--interval must be at least 1 second")
             self.stdout.write(f"automations scheduler: every {opts['interval']} s (Ctrl-C stops)")
+            parent = os.getppid()
             try:
                 while True:
                     self.stdout.write(self._summary(services.automations_tick()))
-                    time.sleep(opts["interval"])
+                    # Sleep in short steps and stop when the worker that started us is gone
+                    # (even after a kill -9), so no orphan keeps running.
+                    for _ in range(opts["interval"]):
+                        if os.getppid() != parent:
+                            return
+                        time.sleep(1)
             except KeyboardInterrupt:
                 return
 
