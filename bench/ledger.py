@@ -31,6 +31,7 @@ def setup_django(tmp: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
 
 
 def timed_per_call(fn, repeat: int) -> float:

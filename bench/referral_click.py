@@ -87,7 +87,11 @@ call_command("migrate", run_syncdb=True, verbosity=0)
 
 def start(cmd: list[str], env: dict, cwd: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cmd,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     deadline = time.time() + 30
@@ -217,9 +221,54 @@ def count_rows(db: Path, table: str) -> int:
         return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
+def measure(code, app_env, base_env_, seconds, procs, *, label):
+    """wrk on both servers (alternating, best of 2), then the paced run on Ovation."""
+    app_port, base_port = free_port(), free_port()
+    app = start(gunicorn("config.wsgi:application", app_port), app_env, ROOT, app_port)
+    procs.append(app)
+    base = start(
+        gunicorn("referral_click_baseline.wsgi:application", base_port), base_env_, BENCH,
+        base_port,
+    )  # fmt: skip
+    procs.append(base)
+    app_url = f"http://127.0.0.1:{app_port}/r/{code}"
+    base_url = f"http://127.0.0.1:{base_port}/r/{code}"
+    location = check_redirect(app_url)
+    assert location.startswith("/refer/bench/"), location
+    check_redirect(base_url)
+    run_wrk(app_url, 1)  # warm: imports, connections, the link cache in each worker
+    run_wrk(base_url, 1)
+    ov_runs, bl_runs = [], []
+    for _ in range(2):  # alternate so that machine noise hits both sides alike
+        bl_runs.append(run_wrk(base_url, seconds))
+        ov_runs.append(run_wrk(app_url, seconds))
+    ov = max(ov_runs, key=lambda r: r["rps"])
+    bl = max(bl_runs, key=lambda r: r["rps"])
+    for name, r in (("baseline (bare Django, 1 INSERT + 302)", bl), ("ovation /r/<code>", ov)):
+        print(
+            f"[{label}] {name:40s} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  "
+            f"p99 {r['p99']:6.2f} ms"
+            + (f"  non-3xx {r['bad']}" if r["bad"] else "")
+            + (f"  socket errors: {r['errors']}" if r["errors"] else "")
+        )
+    print(f"[{label}] throughput ratio ovation/baseline: {ov['rps'] / bl['rps']:.3f}")
+    stop(base)
+    rate = ov["rps"] / 2
+    pr = paced(app_port, f"/r/{code}", rate, seconds)
+    print(
+        f"[{label}] paced at half peak ({rate:.0f} req/s for {seconds} s, open loop): "
+        f"p50 {pr['p50']:.2f} ms  p99 {pr['p99']:.2f} ms  failures {pr['failures']}/{pr['sent']}"
+    )
+    stop(app)
+    return ov, bl, pr
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 s runs")
+    parser.add_argument(
+        "--no-proposed", action="store_true", help="skip the informative proposed-settings run"
+    )
     args = parser.parse_args()
     seconds = 3 if args.quick else 10
     var = Path(tempfile.mkdtemp(prefix="ovation-bench-click-"))
@@ -238,51 +287,21 @@ def main() -> int:
             timeout=120,
         )  # fmt: skip
 
-        app_port, base_port = free_port(), free_port()
-        app = start(gunicorn("config.wsgi:application", app_port), app_env, ROOT, app_port)
-        procs.append(app)
-        base = start(
-            gunicorn("referral_click_baseline.wsgi:application", base_port), base_env_, BENCH,
-            base_port,
-        )  # fmt: skip
-        procs.append(base)
-
-        app_url = f"http://127.0.0.1:{app_port}/r/{code}"
-        base_url = f"http://127.0.0.1:{base_port}/r/{code}"
-        location = check_redirect(app_url)
-        assert location.startswith("/refer/bench/"), location
-        check_redirect(base_url)
-        # Warm both (imports, connections, the link cache in each worker).
-        run_wrk(app_url, 1)
-        run_wrk(base_url, 1)
-
-        # Alternate the runs so that machine noise hits both sides alike; keep the best of 2.
-        ov_runs, bl_runs = [], []
-        for _ in range(2):
-            bl_runs.append(run_wrk(base_url, seconds))
-            ov_runs.append(run_wrk(app_url, seconds))
-        ov = max(ov_runs, key=lambda r: r["rps"])
-        bl = max(bl_runs, key=lambda r: r["rps"])
-        for name, r in (("baseline (bare Django, 1 INSERT + 302)", bl), ("ovation /r/<code>", ov)):
-            print(
-                f"{name:42s} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
-                + (f"  non-3xx {r['bad']}" if r["bad"] else "")
-                + (f"  socket errors: {r['errors']}" if r["errors"] else "")
-            )
+        ov, bl, pr = measure(code, app_env, base_env_, seconds, procs, label="as configured")
         ratio = ov["rps"] / bl["rps"]
-        print(f"throughput ratio ovation/baseline: {ratio:.3f} (target >= {TARGET_RATIO})")
-
-        stop(base)
-        rate = ov["rps"] / 2
-        pr = paced(app_port, f"/r/{code}", rate, seconds)
-        print(
-            f"paced at half peak ({rate:.0f} req/s for {seconds} s, open loop): "
-            f"p50 {pr['p50']:.2f} ms  p99 {pr['p99']:.2f} ms  failures {pr['failures']}/"
-            f"{pr['sent']}  (target p99 < {TARGET_P99_MS:.0f} ms)"
-        )
-        stop(app)
         clicks = count_rows(var / "ovation.sqlite3", "referrals_referralclick")
         print(f"clicks recorded by ovation: {clicks}")
+        if not args.no_proposed:
+            print("-- informative: with the proposed settings (ClickFastPathMiddleware first,")
+            print("   CONN_MAX_AGE=600 for SQLite; the baseline gets persistent connections too)")
+            fast_env = {
+                **app_env,
+                "DJANGO_SETTINGS_MODULE": "referral_click_baseline.settings_fastpath",
+            }
+            measure(
+                code, fast_env, {**base_env_, "BENCH_CONN_MAX_AGE": "600"}, seconds, procs,
+                label="proposed",
+            )  # fmt: skip
         ok_ratio = ratio >= TARGET_RATIO
         ok_p99 = pr["p99"] < TARGET_P99_MS and pr["failures"] == 0
         result(

@@ -17,3 +17,6 @@ class Click(models.Model):
     class Meta:
         app_label = "referral_click_baseline"
         indexes = [models.Index(fields=["link_id", "clicked_at"])]
+
+    def __str__(self):
+        return f"click {self.pk}"

@@ -15,7 +15,10 @@ ROOT_URLCONF = "referral_click_baseline.urls"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASES = {
-    "default": dj_database_url.parse(f"sqlite:///{VAR_DIR / 'baseline.sqlite3'}", conn_max_age=0)
+    "default": dj_database_url.parse(
+        f"sqlite:///{VAR_DIR / 'baseline.sqlite3'}",
+        conn_max_age=int(os.environ.get("BENCH_CONN_MAX_AGE", "0")),
+    )
 }
 DATABASES["default"]["OPTIONS"] = {
     "transaction_mode": "IMMEDIATE",

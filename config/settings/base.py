@@ -48,6 +48,8 @@ OVATION_APPS = [
 ]
 
 INSTALLED_APPS = [
+    # Ovation's apps first, so that their templates override allauth's and Django's.
+    *OVATION_APPS,
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,7 +67,6 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
-    *OVATION_APPS,
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,7 @@ OVATION_NAV = [
     ("Automations", "automations:rule-list", "ovation.manage_programs"),
     ("Insights", "insights:dashboard", "ovation.view_insights"),
     ("Import", "directory:import-start", "ovation.import_data"),
+    ("Settings", "users:settings", "ovation.view_directory"),
 ]
 OVATION_WEBHOOKS_ALLOW_PRIVATE = env_bool("OVATION_WEBHOOKS_ALLOW_PRIVATE", False)
 

@@ -28,7 +28,8 @@ def permission_required(perm: str):
 
 def render_page(request, template: str, partial: str, context: dict):
     """One view serves the page and, for htmx requests, just its partial (STYLE.md #8)."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
         return render(request, partial, context)
     return render(request, template, context)
 

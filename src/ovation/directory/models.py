@@ -75,7 +75,10 @@ class Account(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(Lower("name"), name="account_name_ci")]
+        indexes = [
+            models.Index(Lower("name"), name="account_name_ci"),
+            models.Index(fields=["name", "id"], name="account_name_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(arr__gte=0), name="account_arr_non_negative")
         ]
@@ -140,6 +143,7 @@ class Contact(TimeStampedModel):
         indexes = [
             models.Index(fields=["account", "stage"]),
             models.Index(Lower("last_name"), name="contact_last_name_ci"),
+            models.Index(fields=["last_name", "first_name", "id"], name="contact_sort_name"),
         ]
 
     def __str__(self):

@@ -920,9 +920,9 @@ def celebrations_take(*, contact: Contact) -> dict:
 
     now = timezone.now()
     awards = list(
-        BadgeAward.objects.filter(contact=contact, celebrated_at__isnull=True).select_related(
-            "badge"
-        )
+        BadgeAward.objects.filter(contact=contact, celebrated_at__isnull=True)
+        .select_related("badge")
+        .order_by("awarded_at", "id")
     )
     taken = []
     for award in awards:

@@ -63,9 +63,8 @@ def ledger_post(
     if abs(amount) > MAX_POINTS or abs(lifetime_delta) > MAX_POINTS:
         raise ServiceError(f"amount must be at most {MAX_POINTS:,} points", field="amount")
 
-    existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return _replayed(existing, contact, fingerprint), False
+    # Optimistic: no SELECT for the key first. A replay fails on the unique key (or, for a
+    # debit, on the balance) and rolls back; only then is the first entry looked up.
     try:
         with transaction.atomic():
             balance_rows = PointsBalance.objects.filter(contact=contact)
@@ -112,7 +111,14 @@ def ledger_post(
                     },
                 )
     except IntegrityError:
-        # Another request with the same key committed first: that one is the result.
+        # The key was used before (or by a concurrent request that committed first): the
+        # first entry is the result.
+        existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _replayed(existing, contact, fingerprint), False
+    except InsufficientPoints:
+        # A replayed debit returns its first result even if the balance has since dropped.
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise

@@ -38,13 +38,14 @@ Pulse: `ovation.pulse.selectors.followup_open_contact_ids()` when provided, else
 rows that are not closed).
 """
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -52,7 +53,7 @@ from ovation.activity.services import activity_record
 from ovation.core.errors import Conflict, ServiceError
 from ovation.directory.models import Account, Contact
 
-from .fatigue import AskColumns, PolicyRule, evaluate
+from .fatigue import AskColumns, PolicyRule, evaluate, type_codes
 from .models import ActivityType, Ask, DoNotContact, FatiguePolicy
 
 __all__ = [
@@ -95,10 +96,24 @@ class BudgetExceeded(Conflict):
         self.decision = decision
 
 
+_local_versions: dict[str, int] = {}
+
+
 def bump_version(key: str) -> None:
-    """Invalidate the matching pool's cached columns (now, and again after commit)."""
-    cache.set(key, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
+    """Invalidate the matching pool's cached columns: in this process at once, and in every
+    process (through the shared cache) after commit. A cache outage never fails the write."""
+    _local_versions[key] = _local_versions.get(key, 0) + 1
+
+    def shared():
+        # e.g. the cache table is missing: the pool's MAX_AGE still applies
+        with contextlib.suppress(DatabaseError):
+            cache.set(key, uuid.uuid4().hex, None)
+
+    transaction.on_commit(shared)
+
+
+def local_version(key: str) -> int:
+    return _local_versions.get(key, 0)
 
 
 def epoch_days(when: datetime) -> float:
@@ -193,7 +208,7 @@ def _ask_columns_for(contact: Contact, now: datetime) -> AskColumns:
             np.int64,
         ),
         ts=np.array([epoch_days(r[2]) for r in rows], np.float64),
-        activity_type=np.array([r[3] for r in rows], dtype=object),
+        activity_type=type_codes(r[3] for r in rows),
         declined=np.array([r[4] == Ask.Status.DECLINED for r in rows], bool),
     )
 

@@ -9,6 +9,20 @@ from dataclasses import dataclass
 import numpy as np
 
 QUARTER_DAYS = 91
+TYPE_CODES = {
+    t: i
+    for i, t in enumerate(
+        [
+            "call", "site_visit", "email", "rfp", "case_study", "video", "press",
+            "challenge", "program", "speaking", "review", "other",
+        ]
+    )
+}  # fmt: skip
+
+
+def type_codes(values) -> np.ndarray:
+    """Activity type strings as small integer codes (-1 = unknown)."""
+    return np.fromiter((TYPE_CODES.get(v, -1) for v in values), np.int16)
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,7 @@ class AskColumns:
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
             np.zeros(0, np.float64),
-            np.zeros(0, dtype=object),
+            np.zeros(0, dtype=np.int16),
             np.zeros(0, bool),
         )
 
@@ -105,7 +119,10 @@ def evaluate(
     for rule in rules:
         if rule.scope and rule.scope != activity_type:
             continue
-        scoped = past & (asks.activity_type == rule.scope if rule.scope else past)
+        if rule.scope:
+            scoped = past & (asks.activity_type == TYPE_CODES.get(rule.scope, -2))
+        else:
+            scoped = past
         label = rule.scope_label
         name = rule.scope_name
         sel_c = scoped & in_pop

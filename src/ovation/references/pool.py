@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,12 +28,14 @@ from . import scoring
 from .budget import (
     ASKS_VERSION_KEY,
     DIRECTORY_VERSION_KEY,
+    bump_version,
     epoch_days,
     followup_open_contact_ids,
+    local_version,
     overall_policy,
     policy_rules,
 )
-from .fatigue import AskColumns, evaluate
+from .fatigue import AskColumns, evaluate, type_codes
 from .models import Ask, Assignment, DoNotContact, MatchSettings, ReferenceRequest
 
 MAX_AGE = 300.0
@@ -42,18 +44,23 @@ _cache: dict = {}
 _TZ: dict[str, float] = {}
 
 
-def _version(key: str) -> str:
-    value = cache.get(key)
-    if value is None:
-        value = uuid.uuid4().hex
-        cache.add(key, value, None)
-        value = cache.get(key) or value
-    return value
+def _versions() -> tuple[str, str]:
+    """The directory and asks version tokens (one cache round trip)."""
+    keys = (DIRECTORY_VERSION_KEY, ASKS_VERSION_KEY)
+    try:
+        found = cache.get_many(keys)
+        for key in keys:
+            if key not in found:
+                cache.add(key, uuid.uuid4().hex, None)
+                found[key] = cache.get(key) or "missing"
+    except DatabaseError:
+        found = dict.fromkeys(keys, "no-cache")
+    return tuple(f"{found[k]}:{local_version(k)}" for k in keys)
 
 
 def invalidate() -> None:
-    cache.set(DIRECTORY_VERSION_KEY, uuid.uuid4().hex, None)
-    cache.set(ASKS_VERSION_KEY, uuid.uuid4().hex, None)
+    bump_version(DIRECTORY_VERSION_KEY)
+    bump_version(ASKS_VERSION_KEY)
 
 
 def tz_offset(name: str) -> float:
@@ -88,6 +95,7 @@ class DirectoryColumns:
     consent: dict[str, np.ndarray]
     renewal: np.ndarray  # date ordinal, -1 = none
     dnc_until: np.ndarray  # date ordinal, -1 = none
+    followup: np.ndarray  # open detractor follow-up (refreshed with the pool, <= MAX_AGE)
     countries: dict[str, int]
     product_bits: dict[int, int]
     text: object
@@ -130,13 +138,11 @@ def _cached(name: str, version: str, build):
         return value
 
 
-def directory_columns() -> DirectoryColumns:
-    return _cached("directory", _version(DIRECTORY_VERSION_KEY), _build_directory)
-
-
-def ask_state() -> tuple[DirectoryColumns, AskState]:
-    cols = directory_columns()
-    version = f"{_version(DIRECTORY_VERSION_KEY)}:{_version(ASKS_VERSION_KEY)}"
+def ask_state() -> tuple["DirectoryColumns", "AskState"]:
+    """The cached columns, rebuilt when a version token changed or after MAX_AGE seconds."""
+    directory_version, asks_version = _versions()
+    cols = _cached("directory", directory_version, _build_directory)
+    version = f"{directory_version}:{asks_version}"
     return cols, _cached("asks", version, lambda: _build_asks(cols))
 
 
@@ -207,6 +213,7 @@ def _build_directory() -> DirectoryColumns:
         consent={},
         renewal=per_contact(acc_renewal, -1),
         dnc_until=np.full(n, -1, np.int64),
+        followup=np.zeros(n, bool),
         countries=countries,
         product_bits=product_bits,
         text=None,
@@ -224,6 +231,10 @@ def _build_directory() -> DirectoryColumns:
         i = int(cols.index([contact_id])[0])
         if i >= 0:
             cols.dnc_until[i] = max(cols.dnc_until[i], until.toordinal())
+    followups = followup_open_contact_ids()
+    if followups:
+        idx = cols.index(sorted(followups))
+        cols.followup[idx[idx >= 0]] = True
     cols.text, cols.vocab = scoring.bm25_matrix(_documents(cols), n)
     return cols
 
@@ -283,7 +294,7 @@ def _build_asks(cols: DirectoryColumns) -> AskState:
         contact_idx=contact_idx.astype(np.int64),
         account_idx=account_idx.astype(np.int64),
         ts=ts,
-        activity_type=np.array([r[3] for r in rows], dtype=object),
+        activity_type=type_codes(r[3] for r in rows),
         declined=status == Ask.Status.DECLINED if m else np.zeros(0, bool),
     )
     ok = asks.contact_idx >= 0
@@ -387,12 +398,7 @@ def hard_filters(
             ("quiet.renewal", ~((cols.renewal >= 0) & (days >= 0) & (days <= renewal_days)))
         )
     filters.append(("quiet.do_not_contact", cols.dnc_until < today_ord))
-    followups = followup_open_contact_ids()
-    if followups:
-        idx = cols.index(sorted(followups))
-        ok = np.ones(cols.contact_ids.size, bool)
-        ok[idx[idx >= 0]] = False
-        filters.append(("quiet.detractor_followup", ok))
+    filters.append(("quiet.detractor_followup", ~cols.followup))
     return filters
 
 
@@ -472,21 +478,24 @@ def match(
     best = scoring.top_k(total[:n_el], limit)
     best_near = scoring.top_k(total[n_el:], near_miss_limit) + n_el
 
-    inv_vocab = None
+    chosen = [*best.tolist(), *best_near.tolist()]
+    term_weights = None
+    if term_ids and chosen:
+        rows = scored[np.array(chosen, dtype=np.int64)]
+        term_weights = cols.text[:, term_ids].tocsr()[rows].toarray()
+        inv_vocab = {cols.vocab_ids[t]: t for t in term_ids} if hasattr(cols, "vocab_ids") else None
+        if inv_vocab is None:
+            wanted = set(term_ids)
+            inv_vocab = {v: k for k, v in cols.vocab.items() if v in wanted}
     out: list[Candidate] = []
     misses: list[Candidate] = []
-    for j in [*best.tolist(), *best_near.tolist()]:
+    for pos, j in enumerate(chosen):
         i = int(scored[j])
         matched = []
-        if term_ids and factors["text"][j] > 0:
-            if inv_vocab is None:
-                inv_vocab = {v: k for k, v in cols.vocab.items()}
-            row = cols.text[i, term_ids].toarray().ravel() if hasattr(cols.text, "toarray") else []
-            matched = [
-                inv_vocab[t]
-                for t, w in sorted(zip(term_ids, row, strict=False), key=lambda x: -x[1])
-                if w > 0
-            ]
+        if term_weights is not None and factors["text"][j] > 0:
+            weights_row = term_weights[pos]
+            order = np.argsort(-weights_row)
+            matched = [inv_vocab[term_ids[k]] for k in order if weights_row[k] > 0]
         cand = Candidate(
             contact_id=int(cols.contact_ids[i]),
             score=round(float(total[j]) * 100, 1),

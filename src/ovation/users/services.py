@@ -41,11 +41,17 @@ def user_role_change(*, user: User, role: str, actor=None) -> User:
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, actor=None) -> User:
-    user.is_active = False
+def user_active_set(*, user: User, is_active: bool, actor=None) -> User:
+    """Deactivate (revoking the user's API tokens at once) or reactivate a user; audited."""
+    if user.is_active == is_active:
+        return user
+    user.is_active = is_active
     user.save(update_fields=["is_active"])
-    user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_record(action="user.deactivated", actor=actor, target=user)
+    if not is_active:
+        user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        action="user.activated" if is_active else "user.deactivated", actor=actor, target=user
+    )
     return user
 
 

@@ -2,18 +2,23 @@
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
-from django.utils import timezone
+from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ovation.core.errors import ServiceError
-from ovation.core.http import permission_required
+from ovation.core.http import paginate, permission_required, render_page
 
-from .models import ApiToken, User
-from .services import api_token_create, api_token_revoke, user_create
+from .audit import audit_record
+from .models import ApiToken, AuditEvent, User
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    user_active_set,
+    user_create,
+    user_role_change,
+)
 
 STAFF_ROLES = [(value, label) for value, label in User.Role.choices if value != User.Role.ADVOCATE]
 
@@ -46,29 +51,6 @@ class TokenCreateForm(forms.Form):
     scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
 
 
-# Writes that users/services.py does not have yet (kept small and atomic here).
-@transaction.atomic
-def _user_role_change(*, user: User, role: str) -> User:
-    if role not in dict(STAFF_ROLES):
-        raise ServiceError(f"unknown role {role!r}", field="role")
-    user.role = role
-    user.is_staff = role == User.Role.ADMIN
-    user.save(update_fields=["role", "is_staff"])
-    return user
-
-
-@transaction.atomic
-def _user_active_set(*, user: User, is_active: bool) -> User:
-    user.is_active = is_active
-    user.save(update_fields=["is_active"])
-    if not is_active:
-        # A deactivated user's tokens stop working at once (auth also checks is_active).
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-    return user
-
-
 def _access_staff_user(user_id: int) -> User:
     user = User.objects.exclude(role=User.Role.ADVOCATE).filter(pk=user_id).first()
     if user is None:
@@ -82,7 +64,7 @@ def user_list(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = user_create(**form.cleaned_data)
+            created = user_create(**form.cleaned_data, actor=request.user)
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -110,13 +92,16 @@ def user_update(request, user_id: int):
         return redirect("users:user-list")
     if action == "role":
         try:
-            _user_role_change(user=user, role=request.POST.get("role", ""))
+            role = request.POST.get("role", "")
+            if role not in dict(STAFF_ROLES):
+                raise ServiceError(f"unknown role {role!r}", field="role")
+            user_role_change(user=user, role=role, actor=request.user)
         except ServiceError as exc:
             messages.error(request, f"{user.email}: {exc.field}: {exc.message}")
         else:
             messages.success(request, f"{user.email} is now {user.get_role_display()}.")
     elif action in {"deactivate", "activate"}:
-        _user_active_set(user=user, is_active=action == "activate")
+        user_active_set(user=user, is_active=action == "activate", actor=request.user)
         messages.success(
             request, f"{user.email} {'reactivated' if user.is_active else 'deactivated'}."
         )
@@ -133,7 +118,10 @@ def token_list(request):
     new_token = None
     if request.method == "POST" and form.is_valid():
         _, new_token = api_token_create(
-            user=request.user, scope=form.cleaned_data["scope"], name=form.cleaned_data["name"]
+            user=request.user,
+            scope=form.cleaned_data["scope"],
+            name=form.cleaned_data["name"],
+            actor=request.user,
         )
         form = TokenCreateForm()
     tokens = ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at")
@@ -153,12 +141,127 @@ def token_revoke(request, token_id: int):
     if token is None:
         raise Http404
     if token.revoked_at is None:
-        api_token_revoke(token=token)
+        api_token_revoke(token=token, actor=request.user)
         messages.success(request, f"Token {token.name or token.prefix} revoked.")
     return redirect("users:token-list")
 
 
+# The settings index: (label, url name, permission, what it is for). Entries whose URL does not
+# resolve or whose permission the user lacks are hidden.
+SETTINGS_LINKS = [
+    (
+        "Staff users",
+        "users:user-list",
+        "ovation.manage_users",
+        "who can sign in, and with which role",
+    ),
+    ("API tokens", "users:token-list", "ovation.view_directory", "your tokens for integrations"),
+    ("Audit log", "users:audit-list", "ovation.view_audit", "who did what, when, from where"),
+    (
+        "Taxonomies",
+        "directory:taxonomy-list",
+        "ovation.manage_taxonomies",
+        "industries, regions, products",
+    ),
+    (
+        "Advocate definition",
+        "pulse:definition",
+        "ovation.manage_pulse",
+        "what makes a promoter, advocate, champion",
+    ),
+    (
+        "Fatigue policy",
+        "references:policy",
+        "ovation.manage_references",
+        "how often anyone may be asked",
+    ),
+    (
+        "Jobs",
+        "automations:jobs",
+        "ovation.manage_programs",
+        "background work, failures and retries",
+    ),
+    (
+        "Webhooks",
+        "automations:endpoint-list",
+        "ovation.manage_programs",
+        "systems that hear about events",
+    ),
+]
+
+
+@permission_required("ovation.view_directory")
+def settings_index(request):
+    links = []
+    for label, url_name, perm, hint in SETTINGS_LINKS:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        if request.user.has_perm(perm):
+            links.append({"label": label, "url": url, "hint": hint})
+    return render(request, "users/settings_index.html", {"links": links})
+
+
+@permission_required("ovation.view_audit")
+def audit_list(request):
+    """The audit log for admins: filter by action, actor or target; export as CSV."""
+    qs = AuditEvent.objects.all()
+    action = request.GET.get("action", "").strip()
+    actor = request.GET.get("actor", "").strip()
+    target = request.GET.get("target", "").strip()
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    if target:
+        qs = qs.filter(target_label__icontains=target)
+    if request.GET.get("format") == "csv":
+        audit_record(
+            action="audit.exported", actor=request.user, data={"filters": request.GET.dict()}
+        )
+        response = StreamingHttpResponse(_audit_csv(qs.iterator()), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="ovation-audit.csv"'
+        return response
+    context = {
+        "action": action,
+        "actor": actor,
+        "target": target,
+        **paginate(request, qs, per_page=50),
+    }
+    return render_page(
+        request, "users/audit_list.html", "users/partials/_audit_table.html", context
+    )
+
+
+def _audit_csv(rows):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = [
+        "created_at",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "target_label",
+        "ip",
+        "data",
+    ]
+    writer.writerow(columns)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([getattr(row, c) for c in columns])
+        yield buffer.getvalue()
+
+
 urlpatterns = [
+    path("settings/", settings_index, name="settings"),
+    path("settings/audit/", audit_list, name="audit-list"),
     path("settings/users/", user_list, name="user-list"),
     path("settings/users/<int:user_id>/", user_update, name="user-update"),
     path("settings/tokens/", token_list, name="token-list"),

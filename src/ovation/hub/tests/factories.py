@@ -32,7 +32,9 @@ class AdvocateFactory(ContactFactory):
     def user_link(obj, create, extracted, **kwargs):
         if not create:
             return
-        obj.user = User.objects.create_user(obj.email, role=User.Role.ADVOCATE, full_name=obj.full_name)
+        obj.user = User.objects.create_user(
+            obj.email, role=User.Role.ADVOCATE, full_name=obj.full_name
+        )
         obj.save(update_fields=["user"])
         HubProfile.objects.get_or_create(contact=obj, defaults={"invited_at": timezone.now()})
 

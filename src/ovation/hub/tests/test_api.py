@@ -20,7 +20,9 @@ def api(client, manager):
             return client.get(path, **headers)
 
         def post(self, path, body=None):
-            return client.post(path, data=json.dumps(body or {}), content_type="application/json", **headers)
+            return client.post(
+                path, data=json.dumps(body or {}), content_type="application/json", **headers
+            )
 
     return Api()
 
@@ -51,12 +53,19 @@ def test_create_and_list_a_quiz_challenge(api):
 
 @pytest.mark.django_db
 def test_create_challenge_errors_name_the_field(api):
-    response = api.post("/api/v1/challenges", {"title": "Review us", "kind": "review", "points": 100})
+    response = api.post(
+        "/api/v1/challenges", {"title": "Review us", "kind": "review", "points": 100}
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"field": "disclosure_text", "message": "a review challenge that offers points needs the incentive disclosure text"}
+        {
+            "field": "disclosure_text",
+            "message": "a review challenge that offers points needs the incentive disclosure text",
+        }
     ]
-    response = api.post("/api/v1/challenges", {"title": "Quiz", "kind": "quiz", "status": "published"})
+    response = api.post(
+        "/api/v1/challenges", {"title": "Quiz", "kind": "quiz", "status": "published"}
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "questions"
     response = api.post("/api/v1/challenges", {"title": "x", "points": -5})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "points"
@@ -80,7 +89,9 @@ def test_submission_list_approve_reject(api, defaults):
     assert balance_get(contact=a).spendable == 45
 
     rejected = api.post(f"/api/v1/submissions/{sb.pk}/reject", {"reason": "Please link the review"})
-    assert rejected.status_code == 200 and rejected.json()["reject_reason"] == "Please link the review"
+    assert (
+        rejected.status_code == 200 and rejected.json()["reject_reason"] == "Please link the review"
+    )
     conflict = api.post(f"/api/v1/submissions/{sb.pk}/approve")
     assert conflict.status_code == 409
     assert api.post("/api/v1/submissions/999999/approve").status_code == 404

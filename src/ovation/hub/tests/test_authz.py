@@ -46,7 +46,9 @@ def others_submission(other_advocate, settings, tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("method,name,args", STAFF_PAGES)
 def test_advocates_cannot_use_staff_pages(advocate_client, method, name, args):
-    response = getattr(advocate_client, method)(reverse(name, args=args), {"ids": [1], "mode": "single", "emails": "a@b.c"})
+    response = getattr(advocate_client, method)(
+        reverse(name, args=args), {"ids": [1], "mode": "single", "emails": "a@b.c"}
+    )
     assert response.status_code == 403
 
 
@@ -67,9 +69,22 @@ def test_anonymous_staff_pages_redirect_to_login(client):
 @pytest.mark.django_db
 def test_advocate_cannot_approve_or_reject_even_their_own(advocate_client, advocate):
     submission = services.submission_create(challenge=ChallengeFactory(points=90), contact=advocate)
-    assert advocate_client.post(reverse("hub:staff-submission-approve", args=[submission.pk])).status_code == 403
-    assert advocate_client.post(reverse("hub:staff-submission-reject", args=[submission.pk]), {"reason": "x" * 5}).status_code == 403
-    assert advocate_client.get(reverse("hub:staff-submission", args=[submission.pk])).status_code == 403
+    assert (
+        advocate_client.post(
+            reverse("hub:staff-submission-approve", args=[submission.pk])
+        ).status_code
+        == 403
+    )
+    assert (
+        advocate_client.post(
+            reverse("hub:staff-submission-reject", args=[submission.pk]), {"reason": "x" * 5}
+        ).status_code
+        == 403
+    )
+    assert (
+        advocate_client.get(reverse("hub:staff-submission", args=[submission.pk])).status_code
+        == 403
+    )
     submission.refresh_from_db()
     assert submission.status == Submission.Status.PENDING
     assert balance_get(contact=advocate).spendable == 0
@@ -89,12 +104,18 @@ def test_manager_can_download_any_proof(manager_client, others_submission):
 
 
 @pytest.mark.django_db
-def test_pages_never_show_another_advocates_submissions(advocate_client, advocate, other_advocate, defaults):
+def test_pages_never_show_another_advocates_submissions(
+    advocate_client, advocate, other_advocate, defaults
+):
     challenge = ChallengeFactory(title="Speak at our summit", proof_kind="text", points=300)
-    services.submission_create(challenge=challenge, contact=other_advocate, proof_text="SECRET-PROOF-TEXT")
+    services.submission_create(
+        challenge=challenge, contact=other_advocate, proof_text="SECRET-PROOF-TEXT"
+    )
     for name in ["hub:home", "hub:profile", "hub:challenge-list"]:
         assert "SECRET-PROOF-TEXT" not in advocate_client.get(reverse(name)).content.decode()
-    detail = advocate_client.get(reverse("hub:challenge-detail", args=[challenge.pk])).content.decode()
+    detail = advocate_client.get(
+        reverse("hub:challenge-detail", args=[challenge.pk])
+    ).content.decode()
     assert "SECRET-PROOF-TEXT" not in detail and "Waiting for review" not in detail
     data = json.loads(advocate_client.get(reverse("hub:data-export")).content)
     assert data["contact"]["email"] == advocate.email
@@ -109,17 +130,30 @@ def test_challenge_hidden_by_audience_is_404_like_a_missing_one(advocate_client,
     hidden = ChallengeFactory(audience_stages=["champion"])
     draft = ChallengeFactory(status=Challenge.Status.DRAFT)
     for challenge in (hidden, draft):
-        assert advocate_client.get(reverse("hub:challenge-detail", args=[challenge.pk])).status_code == 404
-        assert advocate_client.post(reverse("hub:challenge-detail", args=[challenge.pk])).status_code == 404
+        assert (
+            advocate_client.get(reverse("hub:challenge-detail", args=[challenge.pk])).status_code
+            == 404
+        )
+        assert (
+            advocate_client.post(reverse("hub:challenge-detail", args=[challenge.pk])).status_code
+            == 404
+        )
     assert advocate_client.get(reverse("hub:challenge-detail", args=[999999])).status_code == 404
     assert Submission.objects.count() == 0
 
 
 @pytest.mark.django_db
-def test_profile_changes_apply_only_to_the_signed_in_advocate(advocate_client, advocate, other_advocate):
+def test_profile_changes_apply_only_to_the_signed_in_advocate(
+    advocate_client, advocate, other_advocate
+):
     advocate_client.post(
         reverse("hub:profile"),
-        {"section": "prefs", "leaderboard_visibility": "hidden", "email_digest": "never", "contact": other_advocate.pk},
+        {
+            "section": "prefs",
+            "leaderboard_visibility": "hidden",
+            "email_digest": "never",
+            "contact": other_advocate.pk,
+        },
     )
     advocate.hub_profile.refresh_from_db()
     other_advocate.hub_profile.refresh_from_db()
@@ -171,7 +205,9 @@ def test_api_refuses_advocates_by_session_and_by_token(client, advocate, method,
 def test_api_read_token_cannot_approve(client, advocate):
     manager = StaffFactory()
     submission = services.submission_create(challenge=ChallengeFactory(points=60), contact=advocate)
-    response = client.post(f"/api/v1/submissions/{submission.pk}/approve", **_bearer(manager, "read"))
+    response = client.post(
+        f"/api/v1/submissions/{submission.pk}/approve", **_bearer(manager, "read")
+    )
     assert response.status_code == 403
     submission.refresh_from_db()
     assert submission.status == "pending"

@@ -71,11 +71,17 @@ def _seed():
         motivators=["mastery"],
     )
     ChallengeQuestion.objects.create(
-        challenge=quiz, position=0, prompt="Which product builds pipelines?",
-        options=["Acme Dashboards", "Acme Pipelines"], correct_option=1,
+        challenge=quiz,
+        position=0,
+        prompt="Which product builds pipelines?",
+        options=["Acme Dashboards", "Acme Pipelines"],
+        correct_option=1,
     )
     ChallengeQuestion.objects.create(
-        challenge=quiz, position=1, prompt="Name the metric: customers who leave", answer_text="churn"
+        challenge=quiz,
+        position=1,
+        prompt="Name the metric: customers who leave",
+        answer_text="churn",
     )
     review = Challenge.objects.create(
         title="Review Acme on G2",
@@ -122,7 +128,9 @@ def run_hub_journey(browser, live_server, screenshot, settings, tmp_path, *, vie
     _staff_login(manager_page, base)
     manager_page.goto(f"{base}/hub-admin/invite/")
     manager_page.fill("textarea[name=emails]", contact.email)
-    manager_page.fill("textarea[name=message]", "Lea, your dashboards talk inspired the whole team!")
+    manager_page.fill(
+        "textarea[name=message]", "Lea, your dashboards talk inspired the whole team!"
+    )
     manager_page.click("[data-testid=invite-single]")
     manager_page.wait_for_selector("text=Invited 1 advocate")
     invitation = [m for m in mail.outbox if m.to == [contact.email]][-1]
@@ -162,7 +170,7 @@ def run_hub_journey(browser, live_server, screenshot, settings, tmp_path, *, vie
     manager_page.goto(f"{base}/hub-admin/review/")
     manager_page.wait_for_selector(f"text={contact.full_name}")
     screenshot(f"hub-review-queue{tag}", manager_page)
-    manager_page.click("tr.review-row >> text=Review")
+    manager_page.click("[data-testid=review-link]")
     manager_page.click("[data-testid=approve]")
     manager_page.wait_for_selector(f"text=Approved: +{REVIEW_POINTS} points")
 
@@ -171,9 +179,8 @@ def run_hub_journey(browser, live_server, screenshot, settings, tmp_path, *, vie
     total = QUIZ_POINTS + REVIEW_POINTS
     assert advocate_page.locator("[data-testid=spendable]").first.inner_text() == str(total)
     assert advocate_page.locator("[data-testid=level]").first.inner_text() == "Insider"
-    assert advocate_page.locator("[data-testid=badge-earned]").first.inner_text().startswith(
-        "New badge: First steps"
-    )
+    banners = advocate_page.locator("[data-testid=badge-earned] strong").all_inner_texts()
+    assert banners == ["New badge: First steps", "New badge: Reviewer"]
     assert advocate_page.locator("[data-testid=level-up]").is_visible()
     screenshot(f"hub-home{tag}", advocate_page)
     advocate_page.reload()
@@ -190,8 +197,12 @@ def run_hub_journey(browser, live_server, screenshot, settings, tmp_path, *, vie
     return HubJourney(manager_page, advocate_page, manager, contact, quiz, review, base)
 
 
-def test_invite_login_complete_approve_desktop(browser, live_server, screenshot, settings, tmp_path):
-    journey = run_hub_journey(browser, live_server, screenshot, settings, tmp_path, viewport=DESKTOP)
+def test_invite_login_complete_approve_desktop(
+    browser, live_server, screenshot, settings, tmp_path
+):
+    journey = run_hub_journey(
+        browser, live_server, screenshot, settings, tmp_path, viewport=DESKTOP
+    )
     page = journey.manager_page
     # The challenge builder with its live preview.
     page.goto(f"{journey.base_url}/hub-admin/challenges/{journey.review.pk}/")

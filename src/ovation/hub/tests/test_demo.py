@@ -13,7 +13,9 @@ from .factories import ContactFactory
 def test_demo_builds_a_live_hub():
     User.objects.create_user("manager@acme.test", role=User.Role.MANAGER)
     for i in range(12):
-        ContactFactory(crm_id=f"ACME-CON-{i}", stage=["champion", "advocate", "promoter", "customer"][i % 4])
+        ContactFactory(
+            crm_id=f"ACME-CON-{i}", stage=["champion", "advocate", "promoter", "customer"][i % 4]
+        )
     ctx = DemoContext(seed=7)
     demo.load(ctx)
     assert demo.already_loaded(ctx)

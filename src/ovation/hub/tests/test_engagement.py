@@ -24,21 +24,38 @@ def test_level_follows_lifetime_points_not_spendable(advocate, defaults):
     ledger_debit(contact=advocate, points=700, idempotency_key="t:2")
     assert selectors.contact_level(contact=advocate).name == "Advocate"  # 750+ lifetime
     progress = selectors.level_progress(spendable=100, lifetime=800)
-    assert (progress.level.name, progress.next_level.name, progress.points_to_next) == ("Advocate", "Champion", 1200)
+    assert (progress.level.name, progress.next_level.name, progress.points_to_next) == (
+        "Advocate",
+        "Champion",
+        1200,
+    )
     assert progress.percent == 4  # 50 of 1250
 
 
 def test_level_for_points_is_pure():
-    levels = [Level(name="A", threshold=0), Level(name="B", threshold=100), Level(name="C", threshold=500)]
+    levels = [
+        Level(name="A", threshold=0),
+        Level(name="B", threshold=100),
+        Level(name="C", threshold=500),
+    ]
     assert [selectors.level_for_points(levels, p).name for p in (0, 99, 100, 499, 500, 10_000)] == [
-        "A", "A", "B", "B", "C", "C",
+        "A",
+        "A",
+        "B",
+        "B",
+        "C",
+        "C",
     ]
 
 
 @pytest.mark.django_db
 def test_levels_are_editable_and_validated(defaults):
     services.levels_replace(levels=[("Rookie", 0, ""), ("Pro", 300, "nice"), ("Advocate", 900, "")])
-    assert list(Level.objects.values_list("name", "threshold")) == [("Rookie", 0), ("Pro", 300), ("Advocate", 900)]
+    assert list(Level.objects.values_list("name", "threshold")) == [
+        ("Rookie", 0),
+        ("Pro", 300),
+        ("Advocate", 900),
+    ]
     with pytest.raises(ServiceError, match="start at 0"):
         services.levels_replace(levels=[("Pro", 10, "")])
     with pytest.raises(ServiceError, match="same threshold"):
@@ -50,18 +67,31 @@ def test_levels_are_editable_and_validated(defaults):
 def test_levels_edited_through_the_settings_page(manager_client, defaults):
     response = manager_client.post(
         reverse("hub:staff-levels"),
-        {"section": "levels", "name_0": "Starter", "threshold_0": "0", "name_1": "Hero", "threshold_1": "abc"},
+        {
+            "section": "levels",
+            "name_0": "Starter",
+            "threshold_0": "0",
+            "name_1": "Hero",
+            "threshold_1": "abc",
+        },
     )
-    assert response.status_code == 200 and "threshold must be a whole number" in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "threshold must be a whole number" in response.content.decode()
+    )
     assert Level.objects.count() == 5
 
 
 @pytest.mark.django_db
-def test_first_challenge_badge_is_awarded_once_and_celebrated_once(advocate_client, advocate, defaults):
+def test_first_challenge_badge_is_awarded_once_and_celebrated_once(
+    advocate_client, advocate, defaults
+):
     challenge = ChallengeFactory(approval_mode="auto", points=300, per_person_limit=3)
     services.submission_create(challenge=challenge, contact=advocate)
     services.submission_create(challenge=challenge, contact=advocate)
-    assert list(BadgeAward.objects.filter(contact=advocate).values_list("badge__slug", flat=True)) == ["first-steps"]
+    assert list(
+        BadgeAward.objects.filter(contact=advocate).values_list("badge__slug", flat=True)
+    ) == ["first-steps"]
     home = advocate_client.get(reverse("hub:home")).content.decode()
     assert "New badge: First steps" in home
     assert "You reached Insider!" in home  # 600 lifetime points
@@ -72,7 +102,9 @@ def test_first_challenge_badge_is_awarded_once_and_celebrated_once(advocate_clie
 @pytest.mark.django_db
 def test_badge_award_is_idempotent_and_unique(advocate, manager, defaults):
     badge = Badge.objects.get(slug="community-hero")
-    first, created1 = services.badge_award(badge=badge, contact=advocate, actor=manager, reason="summit")
+    first, created1 = services.badge_award(
+        badge=badge, contact=advocate, actor=manager, reason="summit"
+    )
     second, created2 = services.badge_award(badge=badge, contact=advocate, actor=manager)
     assert (created1, created2) == (True, False) and first.pk == second.pk
     with pytest.raises(IntegrityError):
@@ -83,26 +115,44 @@ def test_badge_award_is_idempotent_and_unique(advocate, manager, defaults):
 def test_rule_badges_from_other_modules_activities(advocate, defaults):
     activity_record(kind="referral.made", contact=advocate, source="referrals")
     for i in range(5):
-        activity_record(kind="reference.given", contact=advocate, source="references", external_id=f"r{i}")
+        activity_record(
+            kind="reference.given", contact=advocate, source="references", external_id=f"r{i}"
+        )
     activity_record(kind="program.joined", contact=advocate, data={"program_kind": "cab"})
     services.badges_evaluate(contact=advocate)
-    assert set(BadgeAward.objects.filter(contact=advocate).values_list("badge__slug", flat=True)) == {
-        "connector", "trusted-voice", "insider-council",
+    assert set(
+        BadgeAward.objects.filter(contact=advocate).values_list("badge__slug", flat=True)
+    ) == {
+        "connector",
+        "trusted-voice",
+        "insider-council",
     }
 
 
 @pytest.mark.django_db
 def test_quiz_master_after_three_perfect_quizzes(advocate, defaults):
     for _ in range(3):
-        q = QuestionFactory(challenge=ChallengeFactory(kind=Challenge.Kind.QUIZ, approval_mode="auto", points=10))
-        services.submission_create(challenge=q.challenge, contact=advocate, answers={str(q.pk): "0"})
+        q = QuestionFactory(
+            challenge=ChallengeFactory(kind=Challenge.Kind.QUIZ, approval_mode="auto", points=10)
+        )
+        services.submission_create(
+            challenge=q.challenge, contact=advocate, answers={str(q.pk): "0"}
+        )
     assert BadgeAward.objects.filter(contact=advocate, badge__slug="quiz-master").exists()
 
 
 @pytest.mark.django_db
 def test_manual_award_from_the_settings_page(manager_client, advocate, defaults):
     badge = Badge.objects.get(slug="community-hero")
-    manager_client.post(reverse("hub:staff-levels"), {"section": "award", "badge": badge.pk, "email": advocate.email.upper(), "reason": "Keynote"})
+    manager_client.post(
+        reverse("hub:staff-levels"),
+        {
+            "section": "award",
+            "badge": badge.pk,
+            "email": advocate.email.upper(),
+            "reason": "Keynote",
+        },
+    )
     award = BadgeAward.objects.get(contact=advocate)
     assert award.badge == badge and award.reason == "Keynote"
 
@@ -123,7 +173,12 @@ def test_leaderboards_respect_opt_out(advocate, defaults):
     assert rows[1].company == ""
     # The hidden advocate still sees themselves.
     mine = selectors.leaderboard_all_time(viewer=hidden)
-    assert [r.name for r in mine] == [shown.full_name, "Anonymous advocate", hidden.full_name, advocate.full_name]
+    assert [r.name for r in mine] == [
+        shown.full_name,
+        "Anonymous advocate",
+        hidden.full_name,
+        advocate.full_name,
+    ]
     month = selectors.leaderboard_month(viewer=advocate)
     assert [r.points for r in month] == [500, 400, 100]
 
@@ -136,7 +191,9 @@ def test_month_board_counts_only_this_months_earnings(advocate, defaults):
 
     ledger_credit(contact=advocate, points=70, idempotency_key="m:1")
     old, _ = ledger_credit(contact=advocate, points=900, idempotency_key="m:2")
-    LedgerEntry.objects.filter(pk=old.pk).update(created_at=selectors.month_start() - timedelta(days=2))
+    LedgerEntry.objects.filter(pk=old.pk).update(
+        created_at=selectors.month_start() - timedelta(days=2)
+    )
     ledger_debit(contact=advocate, points=50, idempotency_key="m:3")
     assert [r.points for r in selectors.leaderboard_month()] == [70]
     assert [r.points for r in selectors.leaderboard_all_time()] == [970]
@@ -154,10 +211,15 @@ def test_leaderboard_page_shows_anonymous(advocate_client, advocate, defaults):
 @pytest.mark.django_db
 def test_motivations_questionnaire_is_stored_and_readable_by_selector(advocate_client, advocate):
     response = advocate_client.post(
-        reverse("hub:profile"), {"section": "motivations", "speaking": "4", "writing": "0", "rewards": "2"}
+        reverse("hub:profile"),
+        {"section": "motivations", "speaking": "4", "writing": "0", "rewards": "2"},
     )
     assert response.status_code == 302
-    assert selectors.motivation_answers(contact=advocate) == {"speaking": 4, "writing": 0, "rewards": 2}
+    assert selectors.motivation_answers(contact=advocate) == {
+        "speaking": 4,
+        "writing": 0,
+        "rewards": 2,
+    }
     advocate_client.post(reverse("hub:profile"), {"section": "motivations", "speaking": "1"})
     assert selectors.motivation_answers(contact=advocate)["speaking"] == 1
     with pytest.raises(ServiceError):
@@ -168,7 +230,11 @@ def test_motivations_questionnaire_is_stored_and_readable_by_selector(advocate_c
 def test_consent_changes_from_the_hub_keep_history_with_source_hub(advocate_client, advocate):
     consent_record(contact=advocate, purpose="case_study", is_granted=True, source="staff")
     advocate_client.post(reverse("hub:profile"), {"section": "consents", "reference_calls": "on"})
-    rows = list(Consent.objects.filter(contact=advocate).order_by("recorded_at", "id").values_list("purpose", "is_granted", "source"))
+    rows = list(
+        Consent.objects.filter(contact=advocate)
+        .order_by("recorded_at", "id")
+        .values_list("purpose", "is_granted", "source")
+    )
     assert rows == [
         ("case_study", True, "staff"),
         ("reference_calls", True, "hub"),
@@ -183,11 +249,24 @@ def test_consent_changes_from_the_hub_keep_history_with_source_hub(advocate_clie
 def test_preferences_saved(advocate_client, advocate):
     advocate_client.post(
         reverse("hub:profile"),
-        {"section": "prefs", "leaderboard_visibility": "anonymous", "email_digest": "monthly", "notify_on_badge": "on"},
+        {
+            "section": "prefs",
+            "leaderboard_visibility": "anonymous",
+            "email_digest": "monthly",
+            "notify_on_badge": "on",
+        },
     )
     profile = HubProfile.objects.get(contact=advocate)
-    assert (profile.leaderboard_visibility, profile.email_digest, profile.notify_on_review, profile.notify_on_badge) == (
-        "anonymous", "monthly", False, True,
+    assert (
+        profile.leaderboard_visibility,
+        profile.email_digest,
+        profile.notify_on_review,
+        profile.notify_on_badge,
+    ) == (
+        "anonymous",
+        "monthly",
+        False,
+        True,
     )
 
 
@@ -200,7 +279,16 @@ def test_download_my_data_has_everything(advocate_client, advocate, defaults):
     response = advocate_client.get(reverse("hub:data-export"))
     assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
-    assert set(data) >= {"contact", "hub_profile", "motivations", "points", "submissions", "badges", "consents", "activities"}
+    assert set(data) >= {
+        "contact",
+        "hub_profile",
+        "motivations",
+        "points",
+        "submissions",
+        "badges",
+        "consents",
+        "activities",
+    }
     assert data["points"]["spendable"] == 50 and data["points"]["entries"][0]["amount"] == 50
     assert data["submissions"][0]["proof_text"] == "did it"
     assert data["badges"][0]["badge"] == "First steps"
@@ -210,7 +298,9 @@ def test_download_my_data_has_everything(advocate_client, advocate, defaults):
 
 
 @pytest.mark.django_db
-def test_invite_creates_the_advocate_and_emails_a_sign_in_link(manager_client, manager, monkeypatch):
+def test_invite_creates_the_advocate_and_emails_a_sign_in_link(
+    manager_client, manager, monkeypatch
+):
     from django.core import mail
     from django.db import transaction
 
@@ -224,7 +314,11 @@ def test_invite_creates_the_advocate_and_emails_a_sign_in_link(manager_client, m
     StaffFactory(email="boss@acme.test")
     response = manager_client.post(
         reverse("hub:staff-invite"),
-        {"mode": "single", "emails": "lea@customer.test, boss@acme.test, ghost@x.test", "message": "We'd love you on board, Lea!"},
+        {
+            "mode": "single",
+            "emails": "lea@customer.test, boss@acme.test, ghost@x.test",
+            "message": "We'd love you on board, Lea!",
+        },
     )
     page = response.content.decode()
     assert "ghost@x.test: not in the directory" in page
@@ -248,8 +342,13 @@ def test_bulk_invite_by_segment_previews_then_invites(manager_client, monkeypatc
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
     promoters = [ContactFactory(stage="promoter") for _ in range(3)]
     ContactFactory(stage="customer")
-    preview = manager_client.post(reverse("hub:staff-invite"), {"mode": "bulk", "stages": ["promoter"], "limit": 2})
+    preview = manager_client.post(
+        reverse("hub:staff-invite"), {"mode": "bulk", "stages": ["promoter"], "limit": 2}
+    )
     assert "<strong>3</strong> contacts in this segment" in preview.content.decode()
     assert HubProfile.objects.count() == 0
-    manager_client.post(reverse("hub:staff-invite"), {"mode": "bulk", "stages": ["promoter"], "limit": 2, "confirm": "yes"})
+    manager_client.post(
+        reverse("hub:staff-invite"),
+        {"mode": "bulk", "stages": ["promoter"], "limit": 2, "confirm": "yes"},
+    )
     assert HubProfile.objects.filter(contact__in=promoters).count() == 2

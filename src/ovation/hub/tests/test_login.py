@@ -162,8 +162,18 @@ def test_code_page_text_is_identical_for_known_and_unknown(client):
     a, b = client, client.__class__()
     a.post(reverse("hub:login"), {"email": "ana@customer.test"})
     b.post(reverse("hub:login"), {"email": "zed@customer.test"})
-    page_a = a.get(reverse("hub:login-code")).content.decode().replace("ana@customer.test", "X").replace("ana%40customer.test", "X")
-    page_b = b.get(reverse("hub:login-code")).content.decode().replace("zed@customer.test", "X").replace("zed%40customer.test", "X")
+    page_a = (
+        a.get(reverse("hub:login-code"))
+        .content.decode()
+        .replace("ana@customer.test", "X")
+        .replace("ana%40customer.test", "X")
+    )
+    page_b = (
+        b.get(reverse("hub:login-code"))
+        .content.decode()
+        .replace("zed@customer.test", "X")
+        .replace("zed%40customer.test", "X")
+    )
     strip = lambda html: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)  # noqa: E731
     strip_hx = lambda html: re.sub(r'"X-CSRFToken": "[^"]+"', "", strip(html))  # noqa: E731
     assert strip_hx(page_a) == strip_hx(page_b)
@@ -173,7 +183,9 @@ def test_code_page_text_is_identical_for_known_and_unknown(client):
 def test_rate_limit_per_email(client):
     AdvocateFactory(email="ana@customer.test")
     statuses = [
-        client.__class__(REMOTE_ADDR=f"10.0.0.{i}").post(reverse("hub:login"), {"email": "ana@customer.test"}).status_code
+        client.__class__(REMOTE_ADDR=f"10.0.0.{i}")
+        .post(reverse("hub:login"), {"email": "ana@customer.test"})
+        .status_code
         for i in range(7)
     ]
     assert statuses == [302] * 5 + [429, 429]

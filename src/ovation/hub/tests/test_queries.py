@@ -22,7 +22,9 @@ def _fill(advocate, n):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("n", [4, 40])
-def test_hub_feed_query_budget(advocate_client, advocate, defaults, django_assert_max_num_queries, n):
+def test_hub_feed_query_budget(
+    advocate_client, advocate, defaults, django_assert_max_num_queries, n
+):
     _fill(advocate, n)
     with django_assert_max_num_queries(20):
         response = advocate_client.get(reverse("hub:home"))
@@ -33,7 +35,9 @@ def test_hub_feed_query_budget(advocate_client, advocate, defaults, django_asser
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("n", [4, 40])
-def test_review_queue_query_budget(manager_client, advocate, defaults, django_assert_max_num_queries, n):
+def test_review_queue_query_budget(
+    manager_client, advocate, defaults, django_assert_max_num_queries, n
+):
     _fill(advocate, n)
     with django_assert_max_num_queries(8):
         response = manager_client.get(reverse("hub:staff-review"))
@@ -43,7 +47,9 @@ def test_review_queue_query_budget(manager_client, advocate, defaults, django_as
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("n", [4, 40])
-def test_leaderboard_and_api_query_budget(advocate_client, manager, client, defaults, django_assert_max_num_queries, n):
+def test_leaderboard_and_api_query_budget(
+    advocate_client, manager, client, defaults, django_assert_max_num_queries, n
+):
     from ovation.ledger.services import ledger_credit
     from ovation.users.services import api_token_create
 

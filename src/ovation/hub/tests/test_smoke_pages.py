@@ -6,7 +6,9 @@ from .factories import ChallengeFactory, QuestionFactory, SubmissionFactory
 
 @pytest.mark.django_db
 def test_every_advocate_page_renders(advocate_client, advocate, defaults):
-    challenge = ChallengeFactory(title="Write a G2 review", kind="review", disclosure_text="I got points")
+    challenge = ChallengeFactory(
+        title="Write a G2 review", kind="review", disclosure_text="I got points"
+    )
     quiz = QuestionFactory().challenge
     SubmissionFactory(contact=advocate, challenge=challenge)
     for name, args in [

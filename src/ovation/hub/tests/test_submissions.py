@@ -17,8 +17,19 @@ from .factories import AdvocateFactory, ChallengeFactory, QuestionFactory
 
 def _quiz(**kwargs):
     quiz = ChallengeFactory(kind=Challenge.Kind.QUIZ, approval_mode="auto", points=80, **kwargs)
-    q1 = QuestionFactory(challenge=quiz, prompt="Which product forecasts?", options=["Dashboards", "Forecast"], correct_option=1)
-    q2 = QuestionFactory(challenge=quiz, prompt="Capital of Belgium?", options=[], correct_option=None, answer_text="Brussels")
+    q1 = QuestionFactory(
+        challenge=quiz,
+        prompt="Which product forecasts?",
+        options=["Dashboards", "Forecast"],
+        correct_option=1,
+    )
+    q2 = QuestionFactory(
+        challenge=quiz,
+        prompt="Capital of Belgium?",
+        options=[],
+        correct_option=None,
+        answer_text="Brussels",
+    )
     q3 = QuestionFactory(challenge=quiz, prompt="2 + 2?", options=["3", "4", "5"], correct_option=1)
     return quiz, q1, q2, q3
 
@@ -27,7 +38,9 @@ def _quiz(**kwargs):
 def test_quiz_is_scored_and_a_perfect_score_is_approved_with_points(advocate, defaults):
     quiz, q1, q2, q3 = _quiz()
     submission = services.submission_create(
-        challenge=quiz, contact=advocate, answers={str(q1.pk): "1", str(q2.pk): "  brussels ", str(q3.pk): "1"}
+        challenge=quiz,
+        contact=advocate,
+        answers={str(q1.pk): "1", str(q2.pk): "  brussels ", str(q3.pk): "1"},
     )
     assert (submission.score, submission.score_total) == (3, 3)
     assert submission.status == Submission.Status.APPROVED
@@ -39,7 +52,9 @@ def test_quiz_is_scored_and_a_perfect_score_is_approved_with_points(advocate, de
 def test_failed_quiz_awards_nothing_and_can_be_retried(advocate, defaults):
     quiz, q1, q2, q3 = _quiz(pass_mark_percent=100)
     failed = services.submission_create(
-        challenge=quiz, contact=advocate, answers={str(q1.pk): "0", str(q2.pk): "Paris", str(q3.pk): "1"}
+        challenge=quiz,
+        contact=advocate,
+        answers={str(q1.pk): "0", str(q2.pk): "Paris", str(q3.pk): "1"},
     )
     assert failed.status == Submission.Status.FAILED
     assert (failed.score, failed.score_total) == (1, 3)
@@ -48,7 +63,9 @@ def test_failed_quiz_awards_nothing_and_can_be_retried(advocate, defaults):
     quiz.refresh_from_db()
     assert quiz.completions_count == 0
     passed = services.submission_create(
-        challenge=quiz, contact=advocate, answers={str(q1.pk): "1", str(q2.pk): "Brussels", str(q3.pk): "1"}
+        challenge=quiz,
+        contact=advocate,
+        answers={str(q1.pk): "1", str(q2.pk): "Brussels", str(q3.pk): "1"},
     )
     assert passed.status == Submission.Status.APPROVED
 
@@ -57,7 +74,9 @@ def test_failed_quiz_awards_nothing_and_can_be_retried(advocate, defaults):
 def test_pass_mark_below_100_accepts_partial_scores(advocate, defaults):
     quiz, q1, q2, q3 = _quiz(pass_mark_percent=60)
     submission = services.submission_create(
-        challenge=quiz, contact=advocate, answers={str(q1.pk): "1", str(q2.pk): "nope", str(q3.pk): "1"}
+        challenge=quiz,
+        contact=advocate,
+        answers={str(q1.pk): "1", str(q2.pk): "nope", str(q3.pk): "1"},
     )
     assert submission.status == Submission.Status.APPROVED and submission.score == 2
 
@@ -88,29 +107,44 @@ def test_review_challenge_needs_approval_and_approval_credits_once(advocate, man
     second, changed_second = services.submission_approve(submission=submission, actor=manager)
     assert (changed_first, changed_second) == (True, False)
     assert balance_get(contact=advocate).spendable == 150
-    assert LedgerEntry.objects.filter(idempotency_key=f"submission:{submission.pk}:approve").count() == 1
+    assert (
+        LedgerEntry.objects.filter(idempotency_key=f"submission:{submission.pk}:approve").count()
+        == 1
+    )
     assert Activity.objects.filter(kind="challenge.completed", contact=advocate).count() == 1
     assert first.reviewed_by == manager and first.points_awarded == 150
-    assert list(SubmissionEvent.objects.filter(submission=submission).values_list("status", flat=True)) == [
+    assert list(
+        SubmissionEvent.objects.filter(submission=submission).values_list("status", flat=True)
+    ) == [
         "pending",
         "approved",
     ]
 
 
 @pytest.mark.django_db
-def test_rejection_reason_is_shown_to_the_advocate_and_frees_the_place(advocate_client, advocate, manager, defaults):
+def test_rejection_reason_is_shown_to_the_advocate_and_frees_the_place(
+    advocate_client, advocate, manager, defaults
+):
     challenge = ChallengeFactory(points=100, proof_kind="text", total_limit=1)
-    submission = services.submission_create(challenge=challenge, contact=advocate, proof_text="I spoke at the meetup")
+    submission = services.submission_create(
+        challenge=challenge, contact=advocate, proof_text="I spoke at the meetup"
+    )
     challenge.refresh_from_db()
     assert challenge.completions_count == 1
-    services.submission_reject(submission=submission, actor=manager, reason="Please add the event name")
+    services.submission_reject(
+        submission=submission, actor=manager, reason="Please add the event name"
+    )
     challenge.refresh_from_db()
     assert challenge.completions_count == 0
-    page = advocate_client.get(reverse("hub:challenge-detail", args=[challenge.pk])).content.decode()
+    page = advocate_client.get(
+        reverse("hub:challenge-detail", args=[challenge.pk])
+    ).content.decode()
     assert "Please add the event name" in page
     assert balance_get(contact=advocate).spendable == 0
     # The advocate may try again.
-    again = services.submission_create(challenge=challenge, contact=advocate, proof_text="Acme meetup Ghent")
+    again = services.submission_create(
+        challenge=challenge, contact=advocate, proof_text="Acme meetup Ghent"
+    )
     assert again.status == Submission.Status.PENDING and again.slot == 1
 
 
@@ -187,17 +221,23 @@ def test_file_upload_type_and_size_limits(advocate, settings, tmp_path):
             )
     assert Submission.objects.count() == 0
     ok = services.submission_create(
-        challenge=challenge, contact=advocate, proof_file=SimpleUploadedFile("Screenshot 1.PNG", b"\x89PNG\r\n\x1a\nxxxx")
+        challenge=challenge,
+        contact=advocate,
+        proof_file=SimpleUploadedFile("Screenshot 1.PNG", b"\x89PNG\r\n\x1a\nxxxx"),
     )
     assert ok.proof_file.name.endswith(".png") and ok.proof_file_name == "Screenshot 1.PNG"
 
 
 @pytest.mark.django_db
-def test_uploaded_proof_is_served_as_a_download_never_html(advocate_client, advocate, settings, tmp_path):
+def test_uploaded_proof_is_served_as_a_download_never_html(
+    advocate_client, advocate, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     challenge = ChallengeFactory(proof_kind="file")
     submission = services.submission_create(
-        challenge=challenge, contact=advocate, proof_file=SimpleUploadedFile("notes.txt", b"my talk notes")
+        challenge=challenge,
+        contact=advocate,
+        proof_file=SimpleUploadedFile("notes.txt", b"my talk notes"),
     )
     response = advocate_client.get(reverse("hub:submission-proof", args=[submission.pk]))
     assert response.status_code == 200
@@ -236,7 +276,9 @@ def test_advocate_completes_through_the_page(advocate_client, advocate, defaults
 @pytest.mark.django_db
 def test_bulk_approve_from_the_queue(manager_client, defaults):
     challenge = ChallengeFactory(points=25)
-    subs = [services.submission_create(challenge=challenge, contact=AdvocateFactory()) for _ in range(3)]
+    subs = [
+        services.submission_create(challenge=challenge, contact=AdvocateFactory()) for _ in range(3)
+    ]
     response = manager_client.post(reverse("hub:staff-review"), {"ids": [subs[0].pk, subs[1].pk]})
     assert response.status_code == 302
     statuses = {s.pk: s.status for s in Submission.objects.all()}
@@ -247,6 +289,8 @@ def test_bulk_approve_from_the_queue(manager_client, defaults):
 @pytest.mark.django_db
 def test_reject_from_the_page_with_reason(manager_client, advocate):
     submission = services.submission_create(challenge=ChallengeFactory(), contact=advocate)
-    manager_client.post(reverse("hub:staff-submission-reject", args=[submission.pk]), {"reason": "Link is broken"})
+    manager_client.post(
+        reverse("hub:staff-submission-reject", args=[submission.pk]), {"reason": "Link is broken"}
+    )
     submission.refresh_from_db()
     assert submission.status == "rejected" and submission.reject_reason == "Link is broken"

@@ -107,7 +107,10 @@ def test_contact_answers_the_emailed_survey_and_the_dashboard_and_follow_ups_sho
     page.locator("[data-testid=follow-up] .badge.ok").wait_for()
     screenshot("pulse-follow-ups")
     follow_up = dan.nps_follow_ups.get()
-    assert (follow_up.status, follow_up.note) == ("in_progress", "Called Dan; pricing review on Friday.")
+    assert (follow_up.status, follow_up.note) == (
+        "in_progress",
+        "Called Dan; pricing review on Friday.",
+    )
     assert any(m.to == [csm.email] for m in mail.outbox)
 
 
@@ -166,7 +169,9 @@ def test_dashboard_screenshots(page, live_server, screenshot):
     _login(page, live_server.url, manager.email)
     page.set_viewport_size({"width": 1360, "height": 900})
     page.goto(f"{live_server.url}/pulse/")
-    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('nps-chart'))")
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.getElementById('nps-chart'))"
+    )
     page.wait_for_timeout(600)
     screenshot("pulse-dashboard")
     page.set_viewport_size(PHONE)

@@ -22,8 +22,11 @@ def program(db):
 @pytest.fixture
 def referrer(db):
     return ContactFactory(
-        first_name="Janey", last_name="Smith", email="janey@acme-corp.test",
-        account__name="Acme Corp", account__domain="acme-corp.test",
+        first_name="Janey",
+        last_name="Smith",
+        email="janey@acme-corp.test",
+        account__name="Acme Corp",
+        account__domain="acme-corp.test",
     )
 
 

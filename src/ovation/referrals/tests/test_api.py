@@ -60,13 +60,15 @@ def test_get_and_patch_a_referral(api, link, referrer):
 def test_patch_rejects_bad_input_naming_the_field(api, link):
     r = submit(link)
     bad_status = api.patch(
-        f"/api/v1/referrals/{r.pk}", data=json.dumps({"status": "closed"}),
+        f"/api/v1/referrals/{r.pk}",
+        data=json.dumps({"status": "closed"}),
         content_type="application/json",
     )
     assert bad_status.status_code == 422
     assert bad_status.json()["errors"][0]["field"] == "status"
     services_conflict = api.patch(
-        f"/api/v1/referrals/{r.pk}", data=json.dumps({"status": "won", "amount": -5}),
+        f"/api/v1/referrals/{r.pk}",
+        data=json.dumps({"status": "won", "amount": -5}),
         content_type="application/json",
     )
     assert services_conflict.status_code == 422
@@ -77,7 +79,9 @@ def test_patch_rejects_bad_input_naming_the_field(api, link):
 
 def test_backwards_move_is_409(api, link):
     r = submit(link)
-    api.patch(f"/api/v1/referrals/{r.pk}", data='{"status": "won"}', content_type="application/json")
+    api.patch(
+        f"/api/v1/referrals/{r.pk}", data='{"status": "won"}', content_type="application/json"
+    )
     response = api.patch(
         f"/api/v1/referrals/{r.pk}", data='{"status": "qualified"}', content_type="application/json"
     )
@@ -99,9 +103,10 @@ def test_read_scope_token_cannot_patch_and_advocates_cannot_read(client, link):
         HTTP_AUTHORIZATION=f"Bearer {raw}",
     )
     assert response.status_code == 403
-    assert client.get(
-        f"/api/v1/referrals/{r.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}"
-    ).status_code == 200
+    assert (
+        client.get(f"/api/v1/referrals/{r.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code
+        == 200
+    )
     advocate = UserFactory(role="advocate")
     client.force_login(advocate)
     assert client.get(f"/api/v1/referrals/{r.pk}").status_code in (401, 403)

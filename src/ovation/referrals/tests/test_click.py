@@ -95,7 +95,12 @@ def test_no_open_redirect_via_any_parameter(client, link, path):
 
 @pytest.mark.parametrize(
     "path",
-    ["/r///evil.example", "/r//evil.example", "/r/%2F%2Fevil.example", "/r/https:%2F%2Fevil.example"],
+    [
+        "/r///evil.example",
+        "/r//evil.example",
+        "/r/%2F%2Fevil.example",
+        "/r/https:%2F%2Fevil.example",
+    ],
 )
 def test_no_open_redirect_via_the_code(client, link, path):
     response = client.get(path, HTTP_USER_AGENT=CHROME)
@@ -109,7 +114,10 @@ def test_no_open_redirect_via_the_code(client, link, path):
 def test_unknown_code_is_a_friendly_404_page(client, link):
     response = client.get("/r/ZZZZZZZZZZ", HTTP_USER_AGENT=CHROME)
     assert response.status_code == 404
-    assert b"couldn&#x27;t find that invitation" in response.content or b"find that invitation" in response.content
+    assert (
+        b"couldn&#x27;t find that invitation" in response.content
+        or b"find that invitation" in response.content
+    )
     assert ReferralClick.objects.count() == 0
 
 

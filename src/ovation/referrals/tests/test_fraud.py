@@ -200,7 +200,9 @@ def test_reward_cap_per_year_count(link, program, referrer):
     services.referral_transition(referral_id=a.pk, to_status="qualified")
     services.referral_transition(referral_id=b.pk, to_status="qualified")
     states = list(
-        ReferralReward.objects.filter(recipient="referrer").order_by("id").values_list("state", "reason")
+        ReferralReward.objects.filter(recipient="referrer")
+        .order_by("id")
+        .values_list("state", "reason")
     )
     assert states == [("paid", ""), ("capped", "yearly cap of 1 rewards reached")]
     from ovation.ledger.services import balance_get

@@ -125,9 +125,7 @@ def test_bad_input_is_rejected_with_a_message_naming_the_field(client, link, fie
 
 
 def test_oversized_body_is_refused_without_storing(client, link):
-    response = client.post(
-        f"/refer/customers/?ref={link.code}", form_data(message="x" * 200_000)
-    )
+    response = client.post(f"/refer/customers/?ref={link.code}", form_data(message="x" * 200_000))
     assert response.status_code == 400
     assert Referral.objects.count() == 0
 

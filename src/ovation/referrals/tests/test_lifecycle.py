@@ -120,9 +120,7 @@ def test_refunded_deal_claws_back_only_the_won_reward(link, referrer):
     services.referral_transition(referral_id=r.pk, to_status="won", amount=5000)
     services.referral_transition(referral_id=r.pk, to_status="lost", reason="Refunded")
     assert balance_get(contact=referrer).spendable == 500
-    states = dict(
-        ReferralReward.objects.filter(recipient="referrer").values_list("stage", "state")
-    )
+    states = dict(ReferralReward.objects.filter(recipient="referrer").values_list("stage", "state"))
     assert states == {"qualified": "paid", "won": "clawed_back"}
     assert DomainEvent.objects.filter(type="referral.reversed").count() == 1
 

@@ -23,21 +23,46 @@ def test_pages_need_manage_programs(client, link):
     assert client.get("/referrals/").status_code == 302  # to login
     client.force_login(sales)
     assert client.get("/referrals/").status_code == 403
-    assert client.post(f"/referrals/leads/{submit(link).pk}/stage/", {"status": "won"}).status_code == 403
+    assert (
+        client.post(f"/referrals/leads/{submit(link).pk}/stage/", {"status": "won"}).status_code
+        == 403
+    )
     assert Referral.objects.get().status == "lead"
 
 
 def test_funnel_counts_humans_once_and_rates(staff, link):
     ReferralClick.objects.bulk_create(
         [
-            ReferralClick(link=link, program=link.program, clicked_at=link.created_at,
-                          ip_hash="a", agent="browser", channel="linkedin")
+            ReferralClick(
+                link=link,
+                program=link.program,
+                clicked_at=link.created_at,
+                ip_hash="a",
+                agent="browser",
+                channel="linkedin",
+            )
             for _ in range(8)
         ]
-        + [ReferralClick(link=link, program=link.program, clicked_at=link.created_at,
-                         ip_hash="b", agent="bot", is_bot=True)]
-        + [ReferralClick(link=link, program=link.program, clicked_at=link.created_at,
-                         ip_hash="c", agent="browser", is_duplicate=True)]
+        + [
+            ReferralClick(
+                link=link,
+                program=link.program,
+                clicked_at=link.created_at,
+                ip_hash="b",
+                agent="bot",
+                is_bot=True,
+            )
+        ]
+        + [
+            ReferralClick(
+                link=link,
+                program=link.program,
+                clicked_at=link.created_at,
+                ip_hash="c",
+                agent="browser",
+                is_duplicate=True,
+            )
+        ]
     )
     a = submit(link, email="a@firm-a.test", channel="linkedin")
     b = submit(link, email="b@firm-b.test")
@@ -50,7 +75,7 @@ def test_funnel_counts_humans_once_and_rates(staff, link):
     assert (total.clicks, total.leads, total.qualified, total.won) == (8, 2, 2, 1)
     assert total.click_to_lead == 25.0 and total.qualified_to_won == 50.0
     assert total.revenue == Decimal("10000")
-    channels = {label: f for label, f in ctx["per_channel"]}
+    channels = dict(ctx["per_channel"])
     assert (channels["LinkedIn"].clicks, channels["LinkedIn"].leads) == (8, 1)
     assert ctx["top_referrers"][0]["name"] == "Janey Smith"
     assert b"Referral funnel" in response.content
@@ -71,7 +96,9 @@ def test_csv_export(staff, link):
     assert lines[1].startswith("total,all,0,1,0,0,0,")
 
 
-def test_leads_list_shows_flags_and_review_approves(staff, link, referrer, django_assert_max_num_queries):
+def test_leads_list_shows_flags_and_review_approves(
+    staff, link, referrer, django_assert_max_num_queries
+):
     link.program.velocity_per_hour = link.program.velocity_per_day = 100
     link.program.save()
     flagged = submit(link, email="colleague@acme-corp.test")
@@ -80,7 +107,9 @@ def test_leads_list_shows_flags_and_review_approves(staff, link, referrer, djang
     with django_assert_max_num_queries(12):
         html = staff.get("/referrals/leads/").content.decode()
     assert "acme-corp.test is the referrer&#x27;s own company domain" in html
-    response = staff.post(f"/referrals/leads/{flagged.pk}/review/", {"decision": "approve", "next": "list"})
+    response = staff.post(
+        f"/referrals/leads/{flagged.pk}/review/", {"decision": "approve", "next": "list"}
+    )
     assert response.status_code == 302
     assert Referral.objects.get(pk=flagged.pk).review == "approved"
     filtered = staff.get("/referrals/leads/?review=flagged").context["page_obj"]
@@ -103,12 +132,23 @@ def test_program_create_sanitises_markdown_and_saves_rules(staff, db):
     response = staff.post(
         "/referrals/programs/new/",
         {
-            "name": "Partners", "slug": "partners", "is_active": "on", "headline": "Partner up",
-            "offer": "", "body_markdown": "**Hi** <script>alert(1)</script> [x](javascript:alert(1))",
-            "share_text": "", "ask_company": "on", "attribution_window_days": "365",
-            "pipeline_policy": "review", "velocity_per_hour": "5", "velocity_per_day": "20",
-            "reward_cap_count": "10", "reward_cap_points": "10000", "terms": "",
-            "r-qualified_referrer_points": "250", "r-won_referrer_points": "1000",
+            "name": "Partners",
+            "slug": "partners",
+            "is_active": "on",
+            "headline": "Partner up",
+            "offer": "",
+            "body_markdown": "**Hi** <script>alert(1)</script> [x](javascript:alert(1))",
+            "share_text": "",
+            "ask_company": "on",
+            "attribution_window_days": "365",
+            "pipeline_policy": "review",
+            "velocity_per_hour": "5",
+            "velocity_per_day": "20",
+            "reward_cap_count": "10",
+            "reward_cap_points": "10000",
+            "terms": "",
+            "r-qualified_referrer_points": "250",
+            "r-won_referrer_points": "1000",
             "r-won_friend_note": "Free onboarding",
         },
     )
@@ -126,10 +166,17 @@ def test_program_create_sanitises_markdown_and_saves_rules(staff, db):
 def test_program_window_over_18_months_is_refused(staff, program):
     response = staff.post(
         f"/referrals/programs/{program.pk}/",
-        {"name": program.name, "slug": program.slug, "headline": "x",
-         "attribution_window_days": "600", "pipeline_policy": "no_credit",
-         "velocity_per_hour": "5", "velocity_per_day": "20", "reward_cap_count": "1",
-         "reward_cap_points": "1"},
+        {
+            "name": program.name,
+            "slug": program.slug,
+            "headline": "x",
+            "attribution_window_days": "600",
+            "pipeline_policy": "no_credit",
+            "velocity_per_hour": "5",
+            "velocity_per_day": "20",
+            "reward_cap_count": "1",
+            "reward_cap_points": "1",
+        },
     )
     assert response.status_code == 400
     assert "attribution_window_days" in response.context["form"].errors

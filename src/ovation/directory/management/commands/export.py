@@ -1,6 +1,9 @@
 """`ovation export KIND [-o FILE]`: CSV of a kind, in the columns `ovation import` reads with
 the generic preset (so export then import changes nothing). Streams: 100k rows are fine."""
 
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from ovation.directory.imports.base import ImportSetupError, export_lines, load_importer
@@ -29,6 +32,13 @@ class Command(BaseCommand):
                     count += 1
             self.stderr.write(f"{count} {kind} written to {output}")
         else:
-            self.stdout.write(header, ending="")
-            for line in lines:
-                self.stdout.write(line, ending="")
+            try:
+                self.stdout.write(header, ending="")
+                for line in lines:
+                    self.stdout.write(line, ending="")
+                self.stdout.flush()
+            except BrokenPipeError:
+                # `ovation export contacts | head`: the reader left; stop quietly.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                lines.close()
