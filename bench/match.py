@@ -229,7 +229,9 @@ def main() -> int:
         submitted_at=timezone.now(),
     )
     request.products.set(products)
-    request = ReferenceRequest.objects.select_related("industry", "region").get(pk=request.pk)
+    from ovation.references.selectors import request_get
+
+    request = request_get(request_id=request.pk)  # as the pages and the API load it
 
     t0 = time.perf_counter()
     first = match(request)

@@ -307,3 +307,10 @@ OVATION_HUB_NAV = [
     ("Leaderboard", "hub:leaderboard"),
     ("Profile", "hub:profile"),
 ]
+
+# Company-wide defaults, all optional (see README "Configuration").
+OVATION_COMPANY_TIME_ZONE = os.environ.get("OVATION_COMPANY_TIME_ZONE", "UTC")
+OVATION_CRM_WEBHOOK_SECRET = os.environ.get("OVATION_CRM_WEBHOOK_SECRET", "")
+OVATION_REFERRAL_WEBHOOK_SECRET = os.environ.get("OVATION_REFERRAL_WEBHOOK_SECRET", "")
+OVATION_TRUST_X_FORWARDED_FOR = env_bool("OVATION_TRUST_X_FORWARDED_FOR", False)
+OVATION_POINTS_EXPIRE_MONTHS = int(os.environ.get("OVATION_POINTS_EXPIRE_MONTHS", "0")) or None

@@ -23,6 +23,19 @@ class ReferencesConfig(AppConfig):
             post_delete.connect(
                 changed, sender=model, dispatch_uid=f"references-d-{model.__name__}", weak=False
             )
+        from .budget import ASKS_VERSION_KEY
+        from .models import FatiguePolicy, MatchSettings
+
+        def config_changed(sender, **kwargs):
+            bump_version(ASKS_VERSION_KEY)
+
+        for model in (FatiguePolicy, MatchSettings):
+            post_save.connect(
+                config_changed,
+                sender=model,
+                dispatch_uid=f"references-{model.__name__}",
+                weak=False,
+            )
         m2m_changed.connect(
             changed, sender=Account.products.through, dispatch_uid="references-products", weak=False
         )

@@ -120,13 +120,18 @@ def epoch_days(when: datetime) -> float:
     return when.timestamp() / 86400.0
 
 
-def policy_rules() -> list[PolicyRule]:
-    """The active rules, overall first. Created with defaults on first use."""
-    rows = list(FatiguePolicy.objects.filter(is_active=True))
-    if not FatiguePolicy.objects.exists():
-        rows = [FatiguePolicy.objects.get_or_create(activity_type="")[0]]
-    rows.sort(key=lambda r: (r.activity_type != "", r.activity_type))
-    return [
+def policy_snapshot() -> tuple[list[PolicyRule], FatiguePolicy]:
+    """(active rules, overall first; the overall policy row) in one query. The overall row is
+    created with its defaults on first use."""
+    rows = list(FatiguePolicy.objects.all())
+    overall = next((r for r in rows if r.activity_type == ""), None)
+    if overall is None:
+        overall = FatiguePolicy.objects.get_or_create(activity_type="")[0]
+        rows.append(overall)
+    active = sorted(
+        (r for r in rows if r.is_active), key=lambda r: (r.activity_type != "", r.activity_type)
+    )
+    rules = [
         PolicyRule(
             scope=r.activity_type,
             window_days=r.window_days,
@@ -135,13 +140,17 @@ def policy_rules() -> list[PolicyRule]:
             max_per_account_per_quarter=r.max_per_account_per_quarter,
             decline_cooldown_days=r.decline_cooldown_days,
         )
-        for r in rows
+        for r in active
     ]
+    return rules, overall
+
+
+def policy_rules() -> list[PolicyRule]:
+    return policy_snapshot()[0]
 
 
 def overall_policy() -> FatiguePolicy:
-    row = FatiguePolicy.objects.filter(activity_type="").first()
-    return row or FatiguePolicy(activity_type="")
+    return policy_snapshot()[1]
 
 
 def followup_open_contact_ids() -> set[int]:
@@ -226,11 +235,12 @@ def ask_budget_check(
     now = at or timezone.now()
     if not contact.is_active:
         return BudgetDecision(False, "contact.inactive", "the contact is inactive")
-    quiet = quiet_period(contact=contact, today=timezone.localdate(now))
+    rules, overall = policy_snapshot()
+    quiet = quiet_period(contact=contact, today=timezone.localdate(now), policy=overall)
     if quiet:
         return quiet
     result = evaluate(
-        policy_rules(),
+        rules,
         activity_type=activity_type,
         now=epoch_days(now),
         asks=_ask_columns_for(contact, now),

@@ -32,8 +32,7 @@ from .budget import (
     epoch_days,
     followup_open_contact_ids,
     local_version,
-    overall_policy,
-    policy_rules,
+    policy_snapshot,
 )
 from .fatigue import AskColumns, evaluate, type_codes
 from .models import Ask, Assignment, DoNotContact, MatchSettings, ReferenceRequest
@@ -100,6 +99,7 @@ class DirectoryColumns:
     product_bits: dict[int, int]
     text: object
     vocab: dict[str, int]
+    terms: list[str] = field(default_factory=list)
 
     def index(self, contact_ids) -> np.ndarray:
         ids = np.asarray(contact_ids, dtype=np.int64)
@@ -121,6 +121,7 @@ class AskState:
     rating_n: np.ndarray
     load: np.ndarray
     channel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    config: tuple = ()  # (weights, fatigue rules, overall policy row), same version as the asks
 
 
 def _cached(name: str, version: str, build):
@@ -236,6 +237,7 @@ def _build_directory() -> DirectoryColumns:
         idx = cols.index(sorted(followups))
         cols.followup[idx[idx >= 0]] = True
     cols.text, cols.vocab = scoring.bm25_matrix(_documents(cols), n)
+    cols.terms = sorted(cols.vocab, key=cols.vocab.__getitem__)
     return cols
 
 
@@ -319,7 +321,11 @@ def _build_asks(cols: DirectoryColumns) -> AskState:
             rating_n[i] += 1
         if status_ in Assignment.OPEN_STATUSES:
             load[i] += 1
-    return AskState(asks, last, ref_asked, ref_accepted, rating_sum, rating_n, load, channel)
+    rules, overall = policy_snapshot()
+    config = (MatchSettings.current().weights(), rules, overall)
+    return AskState(
+        asks, last, ref_asked, ref_accepted, rating_sum, rating_n, load, channel, config
+    )
 
 
 # --- matching -----------------------------------------------------------------------------
@@ -415,9 +421,7 @@ def match(
     now = epoch_days(now_dt)
     today_ord = timezone.localdate(now_dt).toordinal()
     cols, state = ask_state()
-    settings_row = MatchSettings.current()
-    weights = settings_row.weights()
-    policy = overall_policy()
+    weights, rules, policy = state.config
     product_ids = [p.pk for p in request.products.all()]
     req = request_vector(request, cols, product_ids)
     n = cols.contact_ids.size
@@ -430,12 +434,12 @@ def match(
         if newly.any():
             excluded[rule] = int(newly.sum())
         passes &= ok
-    taken = list(request.assignments.values_list("contact_id", flat=True))
+    taken = [a.contact_id for a in request.assignments.all()]
     if taken:
         idx = cols.index(taken)
         passes[idx[idx >= 0]] = False
     fat = evaluate(
-        policy_rules(),
+        rules,
         activity_type=request.activity_type,
         now=now,
         asks=state.asks,
@@ -483,10 +487,6 @@ def match(
     if term_ids and chosen:
         rows = scored[np.array(chosen, dtype=np.int64)]
         term_weights = cols.text[:, term_ids].tocsr()[rows].toarray()
-        inv_vocab = {cols.vocab_ids[t]: t for t in term_ids} if hasattr(cols, "vocab_ids") else None
-        if inv_vocab is None:
-            wanted = set(term_ids)
-            inv_vocab = {v: k for k, v in cols.vocab.items() if v in wanted}
     out: list[Candidate] = []
     misses: list[Candidate] = []
     for pos, j in enumerate(chosen):
@@ -495,7 +495,7 @@ def match(
         if term_weights is not None and factors["text"][j] > 0:
             weights_row = term_weights[pos]
             order = np.argsort(-weights_row)
-            matched = [inv_vocab[term_ids[k]] for k in order if weights_row[k] > 0]
+            matched = [cols.terms[term_ids[k]] for k in order if weights_row[k] > 0]
         cand = Candidate(
             contact_id=int(cols.contact_ids[i]),
             score=round(float(total[j]) * 100, 1),
@@ -510,9 +510,9 @@ def match(
     if with_contacts and (out or misses):
         by_id = {
             c.pk: c
-            for c in Contact.objects.select_related(
-                "account", "account__industry", "account__region"
-            ).filter(pk__in=[c.contact_id for c in [*out, *misses]])
+            for c in Contact.objects.select_related("account")
+            .only("first_name", "last_name", "email", "title", "account__name")
+            .filter(pk__in=[c.contact_id for c in [*out, *misses]])
         }
         for cand in [*out, *misses]:
             cand.contact = by_id.get(cand.contact_id)

@@ -152,8 +152,9 @@ def load(ctx) -> None:
     accounts = list(
         Account.objects.filter(crm_id__startswith="ACME-ACC-").select_related("industry")
     )
-    restricted = [a for a in accounts if a.industry and a.industry.name == "Public Sector"]
-    restricted += rng.sample(accounts, k=min(len(accounts), max(2, len(accounts) // 40)))
+    public = [a for a in accounts if a.industry and a.industry.name == "Public Sector"]
+    restricted = rng.sample(public, k=len(public) // 2)
+    restricted += rng.sample(accounts, k=min(len(accounts), 3 * ctx.factor))
     for account in {a.pk: a for a in restricted}.values():
         note = (
             "Public sector: no personal gifts"
@@ -167,22 +168,33 @@ def load(ctx) -> None:
         .select_related("contact", "contact__account")
         .order_by("contact_id")
     )
-    if not balances:
+    wanted = 30 * ctx.factor
+    if len(balances) < wanted:
+        # Too few people can afford anything: give a welcome bonus through the ledger, to hub
+        # advocates first (contacts with a login), else to any active demo contact.
         from ovation.directory.models import Contact
 
-        contacts = list(Contact.objects.filter(is_active=True).order_by("id")[:40])
+        have = {b.contact_id for b in balances}
+        candidates = Contact.objects.filter(is_active=True).exclude(pk__in=have)
+        contacts = list(candidates.filter(user__isnull=False).order_by("id")[: wanted - len(have)])
+        if len(contacts) < wanted - len(have):
+            contacts += list(
+                candidates.filter(user__isnull=True).order_by("id")[
+                    : wanted - len(have) - len(contacts)
+                ]
+            )
         for contact in contacts:
             ledger_credit(
                 contact=contact,
-                points=rng.choice([800, 1500, 2500, 6000]),
+                points=rng.choice([600, 800, 1500, 2500, 6000]),
                 idempotency_key=f"demo:rewards:seed:{contact.pk}",
                 source_type="demo.rewards",
-                reason="Welcome points (demo)",
+                reason="Welcome bonus",
             )
         balances = list(
-            PointsBalance.objects.filter(contact__in=contacts, spendable__gte=250).select_related(
-                "contact", "contact__account"
-            )
+            PointsBalance.objects.filter(spendable__gte=250, contact__is_active=True)
+            .select_related("contact", "contact__account")
+            .order_by("contact_id")
         )
     policy_accounts = set(AccountRewardPolicy.objects.values_list("account_id", flat=True))
     donations = [r for r in rewards if r.kind == Reward.Kind.DONATION]
@@ -192,7 +204,10 @@ def load(ctx) -> None:
     for balance in ctx.track(chosen, description="rewards: redemptions", total=len(chosen)):
         contact = balance.contact
         pool = donations if contact.account_id in policy_accounts else rewards
+        goal = rng.choice(STATUS_MIX)
         affordable = [r for r in pool if r.cost <= balance.spendable]
+        if goal == "requested":
+            affordable = [r for r in affordable if r.requires_approval] or affordable
         if not affordable:
             continue
         reward = rng.choice(affordable)
@@ -212,7 +227,6 @@ def load(ctx) -> None:
         except Exception:  # noqa: BLE001,S112 - a demo row that breaks a rule is skipped
             continue
         made.append(redemption)
-        goal = rng.choice(STATUS_MIX)
         if goal == "requested" and redemption.status != "requested":
             goal = "approved"
         path = {

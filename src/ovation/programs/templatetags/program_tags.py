@@ -36,3 +36,25 @@ def status_class(status: str) -> str:
 @register.filter
 def first_or_none(items):
     return items[0] if items else None
+
+
+PROGRAM_ICONS = {
+    "cab": "★",
+    "user_group": "◎",
+    "council": "◆",
+    "beta": "β",
+    "champions": "♛",
+    "custom": "✱",
+}
+
+
+@register.filter
+def program_icon(kind: str) -> str:
+    return PROGRAM_ICONS.get(kind, "✱")
+
+
+@register.filter
+def idea_status(value: str) -> str:
+    from ..models import Idea
+
+    return dict(Idea.Status.choices).get(value, value)
