@@ -142,6 +142,13 @@ class ChallengeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["audience_min_level"].queryset = Level.objects.order_by("threshold")
         self.fields["audience_min_level"].label = "Minimum level"
+        self.fields["audience_min_level"].empty_label = "Any level"
+        self.fields["kind"].label = "Type"
+        self.fields["action_url"].label = "Link"
+        self.fields["action_label"].label = "Button label"
+        self.fields["effort_minutes"].label = "Effort"
+        self.fields["proof_kind"].label = "Proof asked"
+        self.fields["pass_mark_percent"].label = "Pass mark (%)"
         if self.instance.pk:
             self.initial.setdefault(
                 "audience_program_ids",

@@ -81,7 +81,7 @@ class EventForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "tz-list", "autocomplete": "off"}),
         help_text="IANA name, e.g. Europe/Brussels, America/New_York",
     )
-    virtual_url = forms.URLField(required=False, label="Video link")
+    virtual_url = forms.URLField(required=False, label="Video link", assume_scheme="https")
     venue = forms.CharField(max_length=200, required=False)
     address = forms.CharField(max_length=300, required=False)
     agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
@@ -91,7 +91,7 @@ class EventForm(forms.Form):
     )
     attendance_points = forms.IntegerField(min_value=0, max_value=10000, initial=50)
 
-    zones = common_zones
+    zones = staticmethod(common_zones)
 
     def clean_timezone(self):
         name = self.cleaned_data["timezone"].strip()

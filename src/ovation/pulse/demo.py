@@ -170,8 +170,8 @@ def load(ctx) -> None:
     # (at their own offset); the latest campaign went out three days ago and is still open.
     months = 18
     sends = [now - timedelta(days=3 + 30.4 * (months - 1 - i)) for i in range(months)]
-    invite_p = 0.85
-    answer_p = 0.45
+    invite_p = 0.9
+    answer_p = 0.48
     campaigns = [
         Campaign(
             name=f"Relationship NPS {sent:%B %Y}",

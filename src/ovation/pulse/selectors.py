@@ -4,7 +4,7 @@ small number of queries whatever the number of responses); lists join what they 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -36,6 +36,15 @@ from .segments import (
 from .themes import THEME_LABELS
 
 TREND_MONTHS = 18
+
+
+def _span(start: date, end: date) -> tuple[datetime, datetime]:
+    """Local days [start, end] as an aware datetime range: an index range scan, where a
+    `__date` lookup would convert every row (a Python function per row on SQLite)."""
+    tz = timezone.get_current_timezone()
+    low = datetime.combine(start, time.min, tzinfo=tz)
+    high = datetime.combine(end, time.max, tzinfo=tz)
+    return low, high
 
 
 def account_csm_id(*, account_id: int) -> int | None:
@@ -71,7 +80,27 @@ def campaign_list() -> QuerySet[Campaign]:
     return Campaign.objects.select_related("created_by").annotate(
         invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False), distinct=True),
         answered=Count("responses", distinct=True),
+        p=Count("responses", filter=Q(responses__score__gte=9), distinct=True),
+        pa=Count(
+            "responses", filter=Q(responses__score__gte=7, responses__score__lte=8), distinct=True
+        ),
+        d=Count("responses", filter=Q(responses__score__lte=6), distinct=True),
     )
+
+
+def campaign_rounds(campaigns) -> list[dict]:
+    """Each round's NPS and its change from the previous (older) round, with the margin of
+    that difference, so successive rounds can be compared without over-reading noise."""
+    rows = [{"campaign": c, "nps": stats.nps_from_counts(c.p, c.pa, c.d)} for c in campaigns]
+    for i, row in enumerate(rows):
+        older = next((r for r in rows[i + 1 :] if r["nps"].responses), None)
+        row["change"], row["change_moe"] = (
+            stats.difference(older["nps"], row["nps"]) if older else (None, None)
+        )
+        row["significant"] = row["change"] is not None and abs(row["change"]) > (
+            row["change_moe"] or 0
+        )
+    return rows
 
 
 def campaign_stats(campaign: Campaign) -> dict:
@@ -250,7 +279,7 @@ def account_nps_scores(*, dimension: str = "all", value: str = "") -> dict[int, 
 
 
 def response_rate(*, start: date, end: date, dimension: str = "all", value: str = "") -> dict:
-    qs = SurveyInvitation.objects.filter(sent_at__date__gte=start, sent_at__date__lte=end)
+    qs = SurveyInvitation.objects.filter(sent_at__range=_span(start, end))
     if dimension != "all":
         qs = qs.filter(contact_q(dimension, value, prefix="contact__"))
     row = qs.aggregate(invited=Count("id"), answered=Count("id", filter=Q(response__isnull=False)))
@@ -268,7 +297,7 @@ def nps_summary(
     filters = {k: v for k, v in filters.items() if v not in (None, "")}
     if basis == "person":
         qs = NpsContactLatest.objects.filter(
-            answered_at__date__gte=start, answered_at__date__lte=end
+            answered_at__range=_span(start, end)
         )
         for dim, value in filters.items():
             qs = qs.filter(contact_q(dim, value, prefix="contact__"))
@@ -290,7 +319,7 @@ def nps_summary(
         for dim, value in filters.items():
             qs = qs.filter(account_q(dim, value, prefix="account__"))
         return _nps(qs.order_by().aggregate(**_COUNT_SUMS))
-    qs = Response.objects.filter(answered_at__date__gte=start, answered_at__date__lte=end)
+    qs = Response.objects.filter(answered_at__range=_span(start, end))
     for dim, value in filters.items():
         if dim == "stage":
             qs = qs.filter(contact_stage=value)
@@ -400,7 +429,7 @@ def untapped_promoters() -> QuerySet[Contact]:
 def themes_summary(
     *, start: date, end: date, dimension: str = "all", value: str = "", examples: int = 2
 ) -> list[dict]:
-    qs = ResponseTheme.objects.filter(answered_at__date__gte=start, answered_at__date__lte=end)
+    qs = ResponseTheme.objects.filter(answered_at__range=_span(start, end))
     if dimension == "stage":
         qs = qs.filter(response__contact_stage=value)
     elif dimension != "all":
@@ -446,7 +475,7 @@ def themes_summary(
 
 def themes_by_segment(*, start: date, end: date, dimension: str) -> dict:
     """theme x segment value counts for one dimension (the themes page's matrix)."""
-    qs = ResponseTheme.objects.filter(answered_at__date__gte=start, answered_at__date__lte=end)
+    qs = ResponseTheme.objects.filter(answered_at__range=_span(start, end))
     field = {
         "industry": "account__industry_id",
         "region": "account__region_id",

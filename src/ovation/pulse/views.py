@@ -16,7 +16,7 @@ from ovation.activity.models import Activity
 from ovation.core.errors import ServiceError
 from ovation.core.http import paginate, permission_required, render_page
 
-from . import selectors, services
+from . import selectors, services, stats
 from .forms import CampaignForm, DefinitionForm, FollowUpForm, SurveyForm
 from .models import AdvocateDefinition, Campaign, FollowUp, StageTransition, SurveyInvitation
 from .segments import DIMENSIONS
@@ -58,6 +58,9 @@ def dashboard(request):
 @permission_required(VIEW)
 def campaign_list(request):
     ctx = paginate(request, selectors.campaign_list(), per_page=25)
+    ctx["rounds"] = selectors.campaign_rounds(list(ctx["page_obj"]))
+    merged = stats.merge(r["nps"] for r in ctx["rounds"])
+    ctx["merged"] = merged
     return render(request, "pulse/campaign_list.html", ctx)
 
 
@@ -180,7 +183,7 @@ def follow_up_list(request):
             "scope": scope,
             "status": status,
             "statuses": FollowUp.Status.choices,
-            "counts": counts,
+            "status_counts": [(k, label, counts.get(k, 0)) for k, label in FollowUp.Status.choices],
         }
     )
     return render_page(request, "pulse/follow_up_list.html", "pulse/partials/_follow_ups.html", ctx)

@@ -122,6 +122,7 @@ class AskState:
     load: np.ndarray
     channel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     config: tuple = ()  # (weights, fatigue rules, overall policy row), same version as the asks
+    prepared: dict = field(default_factory=dict)
 
 
 def _cached(name: str, version: str, build):
@@ -426,61 +427,36 @@ def match(
     req = request_vector(request, cols, product_ids)
     n = cols.contact_ids.size
 
-    excluded: dict[str, int] = {}
-    passes = np.ones(n, bool)
     renewal_days = policy.renewal_quiet_days if policy.is_active else 0
-    for rule, ok in hard_filters(cols, request.activity_type, today_ord, renewal_days):
-        newly = passes & ~ok
-        if newly.any():
-            excluded[rule] = int(newly.sum())
-        passes &= ok
-    taken = [a.contact_id for a in request.assignments.all()]
-    if taken:
-        idx = cols.index(taken)
-        passes[idx[idx >= 0]] = False
-    fat = evaluate(
-        rules,
-        activity_type=request.activity_type,
-        now=now,
-        asks=state.asks,
-        n_contacts=n,
-        contact_account_idx=cols.account_idx,
-        n_accounts=cols.account_ids.size,
-    )
-    fatigued = fat.blocked_by >= 0
-    for k, (rule, _) in enumerate(fat.rules):
-        hit = passes & (fat.blocked_by == k)
-        if hit.any():
-            excluded[rule] = int(hit.sum())
-    eligible = np.flatnonzero(passes & ~fatigued)
-    near = np.flatnonzero(passes & fatigued)
-    scored = np.concatenate([eligible, near])
+    key = (request.activity_type, today_ord, renewal_days)
+    prep = state.prepared.get(key) if at is None else None
+    if prep is None:
+        # The filters and the fatigue rules depend on the pool and the day, not the request:
+        # computed once per pool version (<= MAX_AGE old), exact again at pick time.
+        prep = _prepare(cols, state, rules, request.activity_type, now, today_ord, renewal_days)
+        if at is None:
+            state.prepared[key] = prep
+    scored, n_el, sub, fat = prep.scored, prep.n_eligible, prep.block, prep.fatigue
+    excluded = dict(prep.excluded)
 
     text_all, term_ids = scoring.bm25_query(
         cols.text, cols.vocab, f"{request.use_case} {request.competitor}"
     )
-    sub = {
-        "industry": cols.industry[scored],
-        "region": cols.region[scored],
-        "country": cols.country[scored],
-        "band": cols.band[scored],
-        "products": cols.products[scored],
-        "seniority": cols.seniority[scored],
-        "tz": cols.tz[scored],
-        "last_ask": state.last_ask[scored],
-        "ref_asked": state.ref_asked[scored],
-        "ref_accepted": state.ref_accepted[scored],
-        "rating_sum": state.rating_sum[scored],
-        "rating_n": state.rating_n[scored],
-        "load": state.load[scored],
-    }
-    req.text = text_all[scored]
+    req.text = text_all[scored] if term_ids else None
     req.labels = _labels(request)
     factors = scoring.factor_columns(sub, req, now)
     total = scoring.combine(factors, weights)
-    n_el = eligible.size
+    taken = [a.contact_id for a in request.assignments.all()]
+    n_taken = 0
+    if taken:
+        # Already on this request: out of the ranking.
+        hit = np.isin(cols.contact_ids[scored], np.asarray(taken, dtype=np.int64))
+        n_taken = int(hit[:n_el].sum())
+        total = np.where(hit, -np.inf, total)
     best = scoring.top_k(total[:n_el], limit)
+    best = best[np.isfinite(total[best])]
     best_near = scoring.top_k(total[n_el:], near_miss_limit) + n_el
+    best_near = best_near[np.isfinite(total[best_near])]
 
     chosen = [*best.tolist(), *best_near.tolist()]
     term_weights = None
@@ -489,18 +465,22 @@ def match(
         term_weights = cols.text[:, term_ids].tocsr()[rows].toarray()
     out: list[Candidate] = []
     misses: list[Candidate] = []
+    chosen_arr = np.array(chosen, dtype=np.int64)
+    f_rows = scoring.rows_as_dicts(factors, chosen_arr)
+    c_rows = scoring.rows_as_dicts(sub, chosen_arr)
+    totals = total[chosen_arr].tolist() if chosen else []
     for pos, j in enumerate(chosen):
         i = int(scored[j])
         matched = []
-        if term_weights is not None and factors["text"][j] > 0:
+        if term_weights is not None and f_rows[pos]["text"] > 0:
             weights_row = term_weights[pos]
             order = np.argsort(-weights_row)
             matched = [cols.terms[term_ids[k]] for k in order if weights_row[k] > 0]
         cand = Candidate(
             contact_id=int(cols.contact_ids[i]),
-            score=round(float(total[j]) * 100, 1),
-            explanation=scoring.explain(j, factors, sub, req, weights, now, matched),
-            factors={k: round(float(factors[k][j]), 3) for k in scoring.FACTORS},
+            score=round(totals[pos] * 100, 1),
+            explanation=scoring.explain(f_rows[pos], c_rows[pos], req, weights, now, matched),
+            factors={k: round(v, 3) for k, v in f_rows[pos].items()},
         )
         if j >= n_el:
             cand.rule, cand.reason = fat.rule(i), fat.reason(i)
@@ -516,7 +496,63 @@ def match(
         }
         for cand in [*out, *misses]:
             cand.contact = by_id.get(cand.contact_id)
-    return MatchResult(out, misses, excluded, n, int(n_el))
+    return MatchResult(out, misses, excluded, n, int(n_el) - n_taken)
+
+
+@dataclass
+class Prepared:
+    """Per activity type and day: who passes the hard filters, who only fatigue blocks
+    (`scored[:n_eligible]` eligible, the rest near misses), and their columns."""
+
+    scored: np.ndarray
+    n_eligible: int
+    block: dict[str, np.ndarray]
+    fatigue: object
+    excluded: dict[str, int]
+
+
+def _prepare(cols, state, rules, activity_type, now, today_ord, renewal_days) -> Prepared:
+    n = cols.contact_ids.size
+    excluded: dict[str, int] = {}
+    passes = np.ones(n, bool)
+    for rule, ok in hard_filters(cols, activity_type, today_ord, renewal_days):
+        newly = passes & ~ok
+        if newly.any():
+            excluded[rule] = int(newly.sum())
+        passes &= ok
+    fat = evaluate(
+        rules,
+        activity_type=activity_type,
+        now=now,
+        asks=state.asks,
+        n_contacts=n,
+        contact_account_idx=cols.account_idx,
+        n_accounts=cols.account_ids.size,
+    )
+    fatigued = fat.blocked_by >= 0
+    for k, (rule, _) in enumerate(fat.rules):
+        hit = passes & (fat.blocked_by == k)
+        if hit.any():
+            excluded[rule] = int(hit.sum())
+    eligible = np.flatnonzero(passes & ~fatigued)
+    near = np.flatnonzero(passes & fatigued)
+    scored = np.concatenate([eligible, near])
+    block = {
+        "industry": cols.industry[scored],
+        "region": cols.region[scored],
+        "country": cols.country[scored],
+        "band": cols.band[scored],
+        "products": cols.products[scored],
+        "seniority": cols.seniority[scored],
+        "tz": cols.tz[scored],
+        "last_ask": state.last_ask[scored],
+        "ref_asked": state.ref_asked[scored],
+        "ref_accepted": state.ref_accepted[scored],
+        "rating_sum": state.rating_sum[scored],
+        "rating_n": state.rating_n[scored],
+        "load": state.load[scored],
+    }
+    return Prepared(scored, int(eligible.size), block, fat, excluded)
 
 
 def _labels(request: ReferenceRequest) -> dict:

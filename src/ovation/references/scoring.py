@@ -120,61 +120,66 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def explain(
-    i: int,
-    factors: dict[str, np.ndarray],
-    cols: dict[str, np.ndarray],
+    f: dict[str, float],
+    c: dict[str, float],
     req: RequestVector,
     weights: dict[str, float],
     now: float,
     matched_terms: list[str] | None = None,
 ) -> str:
-    """A sentence naming the factors that made candidate i's score, strongest first."""
+    """A sentence naming the factors that made one candidate's score, strongest first.
+    `f`: the candidate's factor values; `c`: its raw columns (band, seniority, tz, last_ask,
+    ref_asked, ref_accepted, rating_sum, rating_n, load) as plain numbers."""
     parts: list[tuple[float, str]] = []
 
     def add(name: str, text: str) -> None:
-        parts.append((weights.get(name, 0.0) * float(factors[name][i]), text))
+        parts.append((weights.get(name, 0.0) * f[name], text))
 
     labels = req.labels
-    if req.industry >= 0 and factors["industry"][i] == 1:
+    if req.industry >= 0 and f["industry"] == 1:
         add("industry", f"same industry ({labels.get('industry', '')})".replace(" ()", ""))
-    if factors["region"][i] == 1.0:
+    if f["region"] == 1.0:
         add("region", f"same country ({labels.get('country', '')})")
-    elif factors["region"][i] >= 0.8:
+    elif f["region"] >= 0.8:
         add("region", f"same region ({labels.get('region', '')})")
-    elif factors["region"][i] > 0.3:
-        hours = abs(float(cols["tz"][i]) - req.tz)
-        add("region", f"timezone within {hours:.0f}h")
+    elif f["region"] > 0.3:
+        add("region", f"timezone within {abs(c['tz'] - req.tz):.0f}h")
     if req.n_products:
-        hit = int(round(factors["products"][i] * req.n_products))
+        hit = int(round(f["products"] * req.n_products))
         if hit:
             add("products", f"{hit} of {req.n_products} products")
-    if req.band >= 0 and cols["band"][i] >= 0:
-        d = abs(int(cols["band"][i]) - req.band)
+    if req.band >= 0 and c["band"] >= 0:
+        d = abs(int(c["band"]) - req.band)
         if d == 0:
             add("size", f"same company size ({BAND_LABELS[req.band]})")
         elif d == 1:
-            add("size", f"similar company size ({BAND_LABELS[int(cols['band'][i])]})")
-    if factors["text"][i] > 0:
+            add("size", f"similar company size ({BAND_LABELS[int(c['band'])]})")
+    if f["text"] > 0:
         terms = ", ".join(matched_terms[:3]) if matched_terms else "similar topics"
         add("text", f"use case overlaps ({terms})")
-    if req.seniority >= 0 and cols["seniority"][i] == req.seniority:
+    if req.seniority >= 0 and c["seniority"] == req.seniority:
         add("seniority", f"peer seniority ({SENIORITY_LABELS[req.seniority]})")
-    last = float(cols["last_ask"][i])
-    if last == -np.inf:
+    last = c["last_ask"]
+    if last == -math.inf:
         add("recency", "never asked")
     else:
         add("recency", f"last asked {int(now - last)} days ago")
-    asked = int(cols["ref_asked"][i])
+    asked = int(c["ref_asked"])
     if asked:
-        add("acceptance", f"accepted {int(cols['ref_accepted'][i])}/{asked} past requests")
-    if cols["rating_n"][i]:
-        avg = float(cols["rating_sum"][i]) / float(cols["rating_n"][i])
-        add("rating", f"sales rating {avg:.1f}/5")
-    load = int(cols["load"][i])
+        add("acceptance", f"accepted {int(c['ref_accepted'])}/{asked} past requests")
+    if c["rating_n"]:
+        add("rating", f"sales rating {c['rating_sum'] / c['rating_n']:.1f}/5")
+    load = int(c["load"])
     if load:
         parts.append((-1.0, f"{load} open request{'s' if load > 1 else ''}"))
     parts.sort(key=lambda p: -p[0])
     return "; ".join(text for _, text in parts)
+
+
+def rows_as_dicts(arrays: dict[str, np.ndarray], rows: np.ndarray) -> list[dict[str, float]]:
+    """Pick rows out of columns as plain dicts (one vectorised take per column)."""
+    taken = {k: v[rows].tolist() for k, v in arrays.items()}
+    return [{k: taken[k][n] for k in taken} for n in range(len(rows))]
 
 
 # --- text ----------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def reward_list(*, search: str = "", kind: str = "", state: str = "") -> QuerySe
         qs = qs.filter(is_active=True)
     elif state == "inactive":
         qs = qs.filter(is_active=False)
-    return qs.order_by("-is_active", "kind", "cost", "name")
+    return qs.order_by("-is_active", "cost", "name")
 
 
 def reward_get_available(*, reward_id: int) -> Reward:

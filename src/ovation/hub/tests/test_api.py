@@ -108,3 +108,13 @@ def test_submission_list_is_cursor_paginated(api):
     assert len(page1["items"]) == 2 and page1["next"]
     page2 = api.get(page1["next"].split("testserver")[1]).json()
     assert page2["items"][0]["id"] > page1["items"][1]["id"]
+
+
+@pytest.mark.django_db
+def test_hub_endpoints_are_in_the_openapi_schema(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/challenges"])
+    assert "get" in paths["/api/v1/challenges/{challenge_id}"]
+    assert "get" in paths["/api/v1/submissions"]
+    assert "post" in paths["/api/v1/submissions/{submission_id}/approve"]
+    assert "post" in paths["/api/v1/submissions/{submission_id}/reject"]

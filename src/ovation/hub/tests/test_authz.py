@@ -13,7 +13,7 @@ from ovation.ledger.services import balance_get
 from ovation.users.models import User
 from ovation.users.services import api_token_create
 
-from .factories import AdvocateFactory, ChallengeFactory, StaffFactory
+from .factories import ChallengeFactory, StaffFactory
 
 STAFF_PAGES = [
     ("get", "hub:staff-home", []),

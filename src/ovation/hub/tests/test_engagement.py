@@ -352,3 +352,19 @@ def test_bulk_invite_by_segment_previews_then_invites(manager_client, monkeypatc
         {"mode": "bulk", "stages": ["promoter"], "limit": 2, "confirm": "yes"},
     )
     assert HubProfile.objects.filter(contact__in=promoters).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_referral_recorded_by_another_module_awards_the_badge_after_commit():
+    hub_defaults_ensure_local()
+    advocate = AdvocateFactory()
+    activity_record(kind="referral.made", contact=advocate, source="referrals")
+    assert list(
+        BadgeAward.objects.filter(contact=advocate).values_list("badge__slug", flat=True)
+    ) == ["connector"]
+
+
+def hub_defaults_ensure_local():
+    from ovation.hub.services import hub_defaults_ensure
+
+    hub_defaults_ensure()

@@ -58,3 +58,8 @@ def idea_status(value: str) -> str:
     from ..models import Idea
 
     return dict(Idea.Status.choices).get(value, value)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -32,7 +32,7 @@ def test_delighted_export_with_one_out_of_range_score_rejects_exactly_that_row(
     people, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        result = IMPORTER and run_import(IMPORTER, DELIGHTED.encode(), preset="delighted")
+        result = run_import(IMPORTER, DELIGHTED.encode(), preset="delighted")
     assert [str(e) for e in result.errors] == ["row 3: score: 11 is above the maximum of 10"]
     assert (result.rows, result.created, result.rejected) == (4, 3, 1)
     assert sorted(Response.objects.values_list("external_id", "score")) == [

@@ -60,7 +60,10 @@ def test_definition_rejects_inconsistent_rules_and_non_managers(client, manager,
     services.advocate_definition_current()
     with pytest.raises(services.ServiceError) as exc:
         services.advocate_definition_create(
-            actor=manager, advocacy_kinds=["review.written"], advocate_min_acts=4, champion_min_acts=2
+            actor=manager,
+            advocacy_kinds=["review.written"],
+            advocate_min_acts=4,
+            champion_min_acts=2,
         )
     assert exc.value.field == "champion_min_acts"
     client.force_login(csm)

@@ -103,9 +103,9 @@ def test_advocate_redeems_manager_fulfils_advocate_sees_fulfilled(
     expect(row).to_contain_text("Ada Lovelace")
     expect(row).to_contain_text("Size M")
     screenshot(f"rewards-fulfilment-queue-{viewport}")
-    row.get_by_role("link", name="Open").click()
+    row.get_by_role("button", name="Open").click()
     page.get_by_label("Status").select_option("fulfilled")
-    page.get_by_label("Note").fill("Shipped with UPS, tracking 1Z999AA10123456784.")
+    page.get_by_role("textbox", name="Note").fill("Shipped with UPS, tracking 1Z999AA10123456784.")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#redemption-status")).to_have_text("Fulfilled")
 
