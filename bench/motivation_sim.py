@@ -118,7 +118,9 @@ def population(n: int, W: np.ndarray, rng: np.random.Generator) -> Population:
         if answered[i]:
             s = topic_w @ theta[i]
             ratings = np.clip(np.round(2 + 5 * (s - 0.35) + rng.normal(0, 0.7, len(TOPICS))), 0, 4)
-            shift[i], _ = model.prior_shift(answers=dict(zip(TOPICS, ratings.astype(int))))
+            shift[i], _ = model.prior_shift(
+                answers=dict(zip(TOPICS, ratings.astype(int), strict=True))
+            )
         else:
             top = model.MOTIVATORS[int(np.argmax(theta[i]))]
             persona = (

@@ -304,9 +304,7 @@ def main() -> int:
             )  # fmt: skip
         ok_ratio = ratio >= TARGET_RATIO
         ok_p99 = pr["p99"] < TARGET_P99_MS and pr["failures"] == 0
-        result(
-            "referral_click_rps", ov["rps"], bl["rps"], ratio, f">={TARGET_RATIO}", ok_ratio
-        )
+        result("referral_click_rps", ov["rps"], bl["rps"], ratio, f">={TARGET_RATIO}", ok_ratio)
         result(
             "referral_click_p99_half_peak_ms",
             pr["p99"],

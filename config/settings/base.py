@@ -278,6 +278,7 @@ OVATION_NAV = [
     ("Automations", "automations:rule-list", "ovation.manage_programs"),
     ("Insights", "insights:dashboard", "ovation.view_insights"),
     ("Import", "directory:import-start", "ovation.import_data"),
+    ("Points", "ledger:home", "ovation.adjust_points"),
     ("Settings", "users:settings", "ovation.view_directory"),
 ]
 OVATION_WEBHOOKS_ALLOW_PRIVATE = env_bool("OVATION_WEBHOOKS_ALLOW_PRIVATE", False)

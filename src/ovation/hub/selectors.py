@@ -403,20 +403,39 @@ def leaderboard_month(
     return _rows(pairs, viewer, limit, reveal)
 
 
-def leaderboard_programs() -> list[tuple[int, str]]:
-    """Programs offered as leaderboards, from the programs app when it provides
-    `selectors.leaderboard_programs()` -> [(id, name)] and `program_member_contact_ids(program_id=)`."""
+def _programs_selectors():
     try:
-        selectors = importlib.import_module("ovation.programs.selectors")
+        return importlib.import_module("ovation.programs.selectors")
     except ModuleNotFoundError:
+        return None
+
+
+def leaderboard_programs(limit: int = 4) -> list[tuple[int, str]]:
+    """Programs offered as leaderboards: `programs.selectors.leaderboard_programs()` when the
+    programs app provides it, else its active programs (`program_list(include_inactive=False)`)."""
+    selectors = _programs_selectors()
+    if selectors is None:
         return []
-    fn = getattr(selectors, "leaderboard_programs", None)
-    return list(fn()) if fn and hasattr(selectors, "program_member_contact_ids") else []
+    if hasattr(selectors, "leaderboard_programs"):
+        return list(selectors.leaderboard_programs())[:limit]
+    if hasattr(selectors, "program_list") and hasattr(selectors, "program_members"):
+        return [(p.pk, p.name) for p in selectors.program_list(include_inactive=False)[:limit]]
+    return []
 
 
-def program_member_ids(program_id: int):
-    selectors = importlib.import_module("ovation.programs.selectors")
-    return selectors.program_member_contact_ids(program_id=program_id)
+def program_member_ids(program_id: int) -> list[int]:
+    """Active members of a program (programs app), for the per-program leaderboard."""
+    selectors = _programs_selectors()
+    if selectors is None:
+        return []
+    if hasattr(selectors, "program_member_contact_ids"):
+        return list(selectors.program_member_contact_ids(program_id=program_id))
+    program = selectors.program_get(pk=program_id)
+    return list(
+        selectors.program_members(program=program, statuses=["active"]).values_list(
+            "contact_id", flat=True
+        )
+    )
 
 
 def contact_rank(*, contact: Contact) -> int | None:

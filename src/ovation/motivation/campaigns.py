@@ -132,9 +132,9 @@ def _segment(filters: dict, target) -> list[Contact]:
     if isinstance(target, Challenge):
         from ovation.hub.selectors import challenge_is_for
 
-        target = Challenge.objects.prefetch_related(
-            "audience_industries", "audience_regions"
-        ).get(pk=target.pk)
+        target = Challenge.objects.prefetch_related("audience_industries", "audience_regions").get(
+            pk=target.pk
+        )
         if not target.audience_min_level_id:
             contacts = [c for c in contacts if challenge_is_for(target, c, level=None)]
     return contacts

@@ -84,9 +84,7 @@ def collect(contact_ids: Iterable[int] | None = None, *, now: datetime | None = 
         Challenge.objects.filter(pk__in=ids_of("challenge")).values_list("pk", "kind")
     )
     event_kind = dict(Event.objects.filter(pk__in=ids_of("event")).values_list("pk", "kind"))
-    program_kind = dict(
-        Program.objects.filter(pk__in=ids_of("program")).values_list("pk", "kind")
-    )
+    program_kind = dict(Program.objects.filter(pk__in=ids_of("program")).values_list("pk", "kind"))
     campaign_type = dict(
         Campaign.objects.filter(pk__in=ids_of("campaign")).values_list("pk", "ask_type")
     )
@@ -136,9 +134,7 @@ def collect(contact_ids: Iterable[int] | None = None, *, now: datetime | None = 
             continue
         outcome = Ask.Status.IGNORED if status == Ask.Status.ASKED else status
         when = responded_at or asked_at
-        out.append(
-            Obs(cid, ask_type, outcome, when, f"ask:{pk}", (note or "")[:200], *target)
-        )
+        out.append(Obs(cid, ask_type, outcome, when, f"ask:{pk}", (note or "")[:200], *target))
 
     for pk, cid, ch_id, status, created, kind, title in (
         _ids(Submission.objects.all(), contact_ids)

@@ -56,9 +56,9 @@ class AskType(models.Model):
     @property
     def main_motivators(self) -> list[str]:
         ranked = sorted(self.motivators.items(), key=lambda kv: -float(kv[1] or 0))
-        return [MOTIVATOR_LABELS[m] for m, w in ranked if float(w or 0) > 0 and m in MOTIVATOR_LABELS][
-            :2
-        ]
+        return [
+            MOTIVATOR_LABELS[m] for m, w in ranked if float(w or 0) > 0 and m in MOTIVATOR_LABELS
+        ][:2]
 
 
 class PopulationPrior(models.Model):
@@ -146,7 +146,7 @@ class Observation(models.Model):
 
 
 class Campaign(models.Model):
-    """"Invite the 25 best-fit advocates to speak at our user conference": an ask (a type,
+    """ "Invite the 25 best-fit advocates to speak at our user conference": an ask (a type,
     optionally a hub challenge or a program event or program), how many, which segment.
     Each invitee gets an Ask in the shared budget and a Prediction for calibration."""
 

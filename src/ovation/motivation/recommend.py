@@ -113,6 +113,19 @@ class Recommendation:
         return model.MOTIVATOR_LABELS.get(self.motivator, "")
 
     @property
+    def icon_kind(self) -> str:
+        """A hub challenge kind for the card's icon and colour."""
+        if self.target_type == "challenge":
+            return self.extras.get("kind", "custom")
+        return {
+            "event": "event",
+            "program": "cab",
+            "reference_request": "reference_call",
+        }.get(
+            self.target_type, "speaking" if self.ask_type.family == "speaking" else "reference_call"
+        )
+
+    @property
     def key(self) -> str:
         return f"{self.ask_type.key}:{self.target_type}:{self.target_id}"
 
@@ -128,7 +141,7 @@ def _minutes(m: int) -> str:
 
 
 def explain(rec: Recommendation, state: ContactState, types: dict[str, AskType], *, you=True):
-    """"You enjoy giving product input: accepted 3 of 3 feedback asks · 120 points · 15
+    """ "You enjoy giving product input: accepted 3 of 3 feedback asks · 120 points · 15
     minutes". Names the evidence: this kind of ask, else asks tapping the same motivator,
     else the questionnaire, else what advocates like them do."""
     w = model.weight_vector(rec.ask_type.motivators)
@@ -149,9 +162,13 @@ def explain(rec: Recommendation, state: ContactState, types: dict[str, AskType],
         yes = n = 0
         for key, c in state.counts.items():
             t = types.get(key)
-            if t and model.top_motivator(
-                np.ones(model.M), np.ones(model.M), model.weight_vector(t.motivators)
-            ) == m:
+            if (
+                t
+                and model.top_motivator(
+                    np.ones(model.M), np.ones(model.M), model.weight_vector(t.motivators)
+                )
+                == m
+            ):
                 yes += c["yes"]
                 n += c["yes"] + c["no"]
         if n:

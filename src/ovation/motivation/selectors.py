@@ -57,9 +57,7 @@ def next_best_asks(*, contact: Contact, limit: int = 3, seed: int | None = None)
         for i in np.argsort(-theta)[:3]
     ]
     profile = Profile.objects.filter(contact=contact).first() if rs.state.has_profile else None
-    return NextBest(
-        contact, rs.recommended, rs.excluded[:5], profile, top, rs.recent_asks, rs.cap
-    )
+    return NextBest(contact, rs.recommended, rs.excluded[:5], profile, top, rs.recent_asks, rs.cap)
 
 
 @dataclass
@@ -112,9 +110,13 @@ def profile_view(*, contact: Contact) -> ProfileView:
     for e in evidence[:4]:
         label = e["label"].lower()
         if e["declined"]:
-            phrases.append(f"declined {e['declined']} {label} ask{'s' if e['declined'] > 1 else ''}")
+            phrases.append(
+                f"declined {e['declined']} {label} ask{'s' if e['declined'] > 1 else ''}"
+            )
         if e["accepted"]:
-            phrases.append(f"accepted {e['accepted']} {label} ask{'s' if e['accepted'] > 1 else ''}")
+            phrases.append(
+                f"accepted {e['accepted']} {label} ask{'s' if e['accepted'] > 1 else ''}"
+            )
     profile = Profile.objects.filter(contact=contact).first()
     recent = list(Observation.objects.filter(contact=contact).order_by("-occurred_at", "-id")[:12])
     source = dict(Profile.Source.choices).get(state.source, state.source)
@@ -250,7 +252,6 @@ def campaign_get(*, pk: int) -> Campaign:
 
 
 def campaign_invitees(*, campaign: Campaign) -> QuerySet[Prediction]:
-    return (
-        campaign.predictions.select_related("contact", "contact__account")
-        .order_by("-probability", "pk")
+    return campaign.predictions.select_related("contact", "contact__account").order_by(
+        "-probability", "pk"
     )

@@ -263,9 +263,7 @@ def profiles_rebuild(
     by_contact: dict[int, list[evidence.Obs]] = defaultdict(list)
     for o in obs:
         by_contact[o.contact_id].append(o)
-    answers = answers_for(
-        MotivationAnswer.objects.values_list("contact_id", flat=True).distinct()
-    )
+    answers = answers_for(MotivationAnswer.objects.values_list("contact_id", flat=True).distinct())
     ids = set(by_contact) | set(answers)
     people = {
         c["pk"]: c

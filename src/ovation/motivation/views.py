@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ovation.core.errors import ServiceError
@@ -113,20 +114,24 @@ def _campaign_input(data) -> dict:
     }
 
 
-def _targets():
+def _target_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Upcoming events, open hub challenges and active programs a campaign can invite to."""
     from ovation.hub.models import Challenge
     from ovation.programs.models import Event, Program
-    from django.utils import timezone
 
     now = timezone.now()
-    challenges = [
-        c
-        for c in Challenge.objects.filter(status="published").order_by("title")[:200]
-        if c.is_live(now)
+    events = Event.objects.filter(status="scheduled", starts_at__gt=now).order_by("starts_at")
+    challenges = Challenge.objects.filter(status="published").order_by("title")
+    programs = Program.objects.filter(is_active=True).order_by("name")
+    groups = [
+        ("Events", [(f"event:{e.pk}", f"{e.title} ({e.starts_at:%d %b})") for e in events[:100]]),
+        (
+            "Hub challenges",
+            [(f"challenge:{c.pk}", c.title) for c in challenges[:200] if c.is_live(now)],
+        ),
+        ("Programs", [(f"program:{p.pk}", p.name) for p in programs[:100]]),
     ]
-    events = Event.objects.filter(status="scheduled", starts_at__gt=now).order_by("starts_at")[:100]
-    programs = Program.objects.filter(is_active=True).order_by("name")[:100]
-    return challenges, events, programs
+    return [g for g in groups if g[1]]
 
 
 @permission_required(MANAGE)
@@ -139,15 +144,12 @@ def campaign_builder(request):
             plan = campaigns.campaign_plan(**args)
         except ServiceError as exc:
             error = exc
-    challenges, events, programs = _targets()
     ctx = {
         "form": form,
         "plan": plan,
         "error": error,
         "ask_types": selectors.ask_type_list().filter(is_active=True),
-        "challenges": challenges,
-        "events": events,
-        "programs": programs,
+        "target_groups": _target_groups(),
         "industries": Industry.objects.order_by("name"),
         "regions": Region.objects.order_by("name"),
         "stages": Contact.Stage.choices,

@@ -239,13 +239,15 @@ def event_edit(request, pk=None):
 def event_detail(request, pk):
     event = access_event(pk)
     can_manage = request.user.has_perm(MANAGE)
+    can_invite = (
+        can_manage and not event.has_started and event.status == Event.Status.SCHEDULED
+    )
     context = {
         "event": event,
+        "can_invite": can_invite,
         "zone": staff_zone(request),
         "guests": selectors.event_guests(event=event),
-        "candidates": services.invite_candidates(event=event, limit=30)
-        if can_manage and not event.has_started and event.status == Event.Status.SCHEDULED
-        else [],
+        "candidates": services.invite_candidates(event=event, limit=30) if can_invite else [],
         "minutes_form": MinutesForm(initial={"minutes": event.minutes}),
         "qset": QuestionSet.objects.filter(event=event).first(),
         "can_manage": can_manage,

@@ -6,7 +6,7 @@ import time
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from ovation.core.errors import ServiceError
@@ -60,6 +60,7 @@ def _unknown(request, code: str):
     return response
 
 
+@require_safe
 def click(request, code: str):
     """`/r/<code>`: one lookup (none with a warm cache), one INSERT, a signed first-party
     attribution cookie, a 302 to our own landing page. Nothing from the request chooses the

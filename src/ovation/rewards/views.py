@@ -1,6 +1,8 @@
 """Pages: the advocate's catalogue, redemption and history (hub), and the staff catalogue,
 fulfilment queue and gift policies."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -357,7 +359,9 @@ def policies(request):
             else:
                 messages.success(request, f"{account.name} may redeem any reward again.")
             return redirect(
-                f"{reverse('rewards:policies')}?q={search}" if search else "rewards:policies"
+                f"{reverse('rewards:policies')}?{urlencode({'q': search})}"
+                if search
+                else "rewards:policies"
             )
         messages.error(request, "Choose an account.")
     context = {

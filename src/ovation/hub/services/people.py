@@ -25,7 +25,9 @@ def advocate_invite(
 ) -> HubProfile:
     """Make the contact an advocate (a hub user linked to the contact, created if needed) and
     email a personal invitation with a sign-in link. Re-inviting sends the invitation again."""
-    contact = Contact.objects.select_for_update().select_related("user").get(pk=contact.pk)
+    contact = (
+        Contact.objects.select_for_update(of=("self",)).select_related("user").get(pk=contact.pk)
+    )
     if not contact.is_active:
         raise ServiceError(f"{contact.email} is not an active contact", field="contact")
     user = contact.user

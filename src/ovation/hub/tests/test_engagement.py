@@ -368,3 +368,35 @@ def hub_defaults_ensure_local():
     from ovation.hub.services import hub_defaults_ensure
 
     hub_defaults_ensure()
+
+
+@pytest.mark.django_db
+def test_program_leaderboard_and_audience_use_the_programs_hook(
+    advocate_client, advocate, monkeypatch, defaults
+):
+    from types import SimpleNamespace
+
+    member, outsider = AdvocateFactory(first_name="Member"), AdvocateFactory(first_name="Outsider")
+    ledger_credit(contact=member, points=300, idempotency_key="p:1")
+    ledger_credit(contact=outsider, points=900, idempotency_key="p:2")
+    fake = SimpleNamespace(
+        leaderboard_programs=lambda: [(7, "Customer Advisory Board")],
+        program_member_contact_ids=lambda program_id: (
+            [member.pk, advocate.pk] if program_id == 7 else []
+        ),
+        program_ids_for_contact=lambda contact: (
+            [7] if contact.pk in (member.pk, advocate.pk) else []
+        ),
+    )
+    monkeypatch.setattr(selectors, "_programs_selectors", lambda: fake)
+    monkeypatch.setattr(
+        selectors,
+        "program_ids_for_contact",
+        lambda contact: set(fake.program_ids_for_contact(contact)),
+    )
+    page = advocate_client.get(reverse("hub:leaderboard") + "?board=program-7").content.decode()
+    assert "Customer Advisory Board" in page and member.full_name in page and "Outsider" not in page
+
+    cab_only = ChallengeFactory(title="CAB-only ask", audience_program_ids=[7])
+    assert [i.challenge.pk for i in selectors.challenge_feed(contact=advocate)] == [cab_only.pk]
+    assert selectors.challenge_feed(contact=outsider) == []

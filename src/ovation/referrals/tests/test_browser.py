@@ -89,7 +89,11 @@ def test_referral_loop(browser, live_server, screenshot, settings):
     v.get_by_role("heading", name="Thank you").wait_for()
     visitor.close()
     referral = Referral.objects.get()
-    assert (referral.referrer_id, referral.channel, referral.status) == (referrer.pk, "copy", "lead")
+    assert (referral.referrer_id, referral.channel, referral.status) == (
+        referrer.pk,
+        "copy",
+        "lead",
+    )
 
     # 3. The manager sees the lead and marks it won.
     staff = browser.new_context(viewport={"width": 1366, "height": 900})

@@ -41,7 +41,9 @@ def test_csv_moves_referrals_and_names_bad_rows(link, referrer):
 
 def test_csv_dry_run_changes_nothing(link, referrer):
     a = submit(link, email="a@firm-a.test")
-    result = run_import(load_importer("referrals"), f"referral_id,status\n{a.pk},won\n".encode(), dry_run=True)
+    result = run_import(
+        load_importer("referrals"), f"referral_id,status\n{a.pk},won\n".encode(), dry_run=True
+    )
     assert result.updated == 1 and result.written is False
     assert Referral.objects.get(pk=a.pk).status == "lead"
     assert balance_get(contact=referrer).spendable == 0
