@@ -60,7 +60,7 @@ def _contacts(f: Filters, q: Q) -> QuerySet:
         .filter(q)
         .select_related("account")
         .order_by("last_name", "first_name", "id")
-        .distinct()
+        
     )
 
 
@@ -107,7 +107,7 @@ def drill(metric: str, f: Filters, params) -> Drill:
         return Drill(
             "NPS answers",
             ["Answered", "Contact", "Account", "Score", "Reason"],
-            qs.select_related("contact", "account").order_by("-answered_at", "-id").distinct(),
+            qs.select_related("contact", "account").order_by("-answered_at", "-id"),
             lambda r: [
                 timezone.localtime(r.answered_at).strftime("%Y-%m-%d"),
                 r.contact.full_name or r.contact.email,
@@ -182,7 +182,7 @@ def drill(metric: str, f: Filters, params) -> Drill:
         return Drill(
             "Referrals",
             ["Created", "Referred person", "Company", "Referrer", "Status", "Deal amount"],
-            qs.select_related("referrer").order_by("-created_at", "-id").distinct(),
+            qs.select_related("referrer").order_by("-created_at", "-id"),
             lambda r: [
                 timezone.localtime(r.created_at).strftime("%Y-%m-%d"),
                 r.name,
@@ -220,7 +220,7 @@ def drill(metric: str, f: Filters, params) -> Drill:
                 "Contacts",
                 "Referred",
             ],
-            qs.order_by("account__name", "account_id").distinct(),
+            qs.order_by("account__name", "account_id"),
             lambda a: [
                 a.account.name,
                 Account.Status(a.status).label if a.status in Account.Status.values else a.status,

@@ -13,9 +13,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import CharField, Count, F, Q, Sum
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from ovation.activity.models import Activity
@@ -102,36 +103,61 @@ def _referral_source():
     )
 
 
+def _month_expr(time_field: str):
+    """The month of a timestamp, computed in SQL: a substring of the stored UTC text on SQLite
+    (no per-row Python function), date_trunc on PostgreSQL."""
+    if connection.vendor == "sqlite" and settings.TIME_ZONE == "UTC":
+        return Substr(time_field, 1, 7, output_field=CharField())
+    return TruncMonth(time_field)
+
+
+def _month_value(value) -> date:
+    if isinstance(value, str):
+        return date(int(value[:4]), int(value[5:7]), 1)
+    return month_start(_as_date(value))
+
+
+def account_segments(account_ids) -> dict[int, tuple[int, int, int, tuple[int, ...]]]:
+    """account id -> (industry, region, csm, product ids), in two queries per 20,000."""
+    ids = [i for i in set(account_ids) if i]
+    out: dict[int, tuple[int, int, int, tuple[int, ...]]] = {}
+    through = Account.products.through
+    for start in range(0, len(ids), 20_000):
+        chunk = ids[start : start + 20_000]
+        products: dict[int, list[int]] = defaultdict(list)
+        for account_id, product_id in through.objects.filter(account_id__in=chunk).values_list(
+            "account_id", "product_id"
+        ):
+            products[account_id].append(product_id)
+        for pk, ind, reg, csm in Account.objects.filter(pk__in=chunk).values_list(
+            "id", "industry_id", "region_id", "csm_owner_id"
+        ):
+            out[pk] = (ind or 0, reg or 0, csm or 0, tuple(sorted(products.get(pk, ()))))
+    return out
+
+
 def _grouped(qs, account_path: str, time_field: str, aggs: dict) -> dict[tuple, dict]:
-    """cell key -> measures, grouped in SQL: once for the all-products row (product 0) and once
-    per product through the account's products."""
+    """cell key -> measures. The database groups the rows by (account, month); Python then
+    adds each account-month into its segment cell, once for "all products" (product 0) and
+    once per product of the account."""
+    account_field = f"{account_path}_id"
+    rows = list(
+        qs.order_by()
+        .annotate(m=_month_expr(time_field))
+        .values(account_field, "m")
+        .annotate(**aggs)
+    )
+    segments = account_segments(r[account_field] for r in rows)
     out: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
-    seg = {
-        "industry_id": f"{account_path}__industry_id",
-        "region_id": f"{account_path}__region_id",
-        "csm_id": f"{account_path}__csm_owner_id",
-    }
-    base = qs.order_by().annotate(m=TruncMonth(time_field))
-    for product in (False, True):
-        fields = {**seg}
-        if product:
-            fields["product_id"] = f"{account_path}__products"
-        rows = (
-            base.filter(**({f"{account_path}__products__isnull": False} if product else {}))
-            .values("m", *fields.values())
-            .annotate(**aggs)
-        )
-        for row in rows:
-            key = (
-                _as_date(row["m"]),
-                row[fields["industry_id"]] or 0,
-                row[fields["region_id"]] or 0,
-                row[fields["csm_id"]] or 0,
-                row[fields["product_id"]] if product else 0,
-            )
-            acc = out[key]
+    for r in rows:
+        if r["m"] is None:
+            continue
+        month = _month_value(r["m"])
+        industry, region, csm, products = segments.get(r[account_field], (0, 0, 0, ()))
+        for product in (0, *products):
+            acc = out[(month, industry, region, csm, product)]
             for name in aggs:
-                acc[name] += row[name] or 0
+                acc[name] += r[name] or 0
     return out
 
 

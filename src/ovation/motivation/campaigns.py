@@ -200,8 +200,9 @@ def campaign_plan(
     contacts = _segment(filters, target)
     p = _probabilities(contacts, t)
     fit = np.array([_fit(c, target) for c in contacts])
-    score = p * fit
-    order = np.argsort(-score, kind="stable")
+    score = np.round(p * fit, 6)
+    # best first; ties (same profile) by the longest-standing contact
+    order = np.lexsort((np.array([c.pk for c in contacts]), -score))
     plan = CampaignPlan(t, target_type or "ask_type", target_id, label, int(size), len(contacts))
     cooldown = timedelta(days=overall_policy().decline_cooldown_days or 30)
     declined = set(

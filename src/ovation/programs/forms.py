@@ -206,5 +206,7 @@ class IdeaStatusForm(forms.Form):
 
 class MinutesForm(forms.Form):
     minutes = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 10}), label="Notes / minutes (Markdown)"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="Notes / minutes (Markdown)",
     )

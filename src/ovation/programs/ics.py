@@ -50,9 +50,7 @@ def event_ics(event: Event, *, url: str = "", now: datetime | None = None) -> by
     organizer = vCalAddress("mailto:" + settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">"))
     organizer.params["cn"] = vText("Acme Advocates")
     vevent.add("organizer", organizer)
-    vevent.add(
-        "status", "CANCELLED" if event.status == Event.Status.CANCELLED else "CONFIRMED"
-    )
+    vevent.add("status", "CANCELLED" if event.status == Event.Status.CANCELLED else "CONFIRMED")
     vevent.add("sequence", int(event.updated_at.timestamp()) % 100000 if event.updated_at else 0)
     cal.add_component(vevent)
     if zone.key != "UTC":

@@ -188,7 +188,8 @@ class Event(models.Model):
         ordering = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="event_ends_after_start",
             )
         ]
 
@@ -416,7 +417,9 @@ class Question(models.Model):
         CHOICE = "choice", "Single choice"
         TEXT = "text", "Free text"
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="questions")
+    question_set = models.ForeignKey(
+        QuestionSet, on_delete=models.CASCADE, related_name="questions"
+    )
     position = models.PositiveSmallIntegerField(default=0)
     prompt = models.CharField(max_length=300)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SCALE)
@@ -433,7 +436,9 @@ class QuestionResponse(models.Model):
     """One contact's answers to a question set: {question id: value} (int for scale and
     choice index, string for text)."""
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="responses")
+    question_set = models.ForeignKey(
+        QuestionSet, on_delete=models.CASCADE, related_name="responses"
+    )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     answers = models.JSONField(default=dict)
     submitted_at = models.DateTimeField(default=timezone.now)

@@ -69,11 +69,7 @@ def program_list(*, include_inactive: bool = True):
 
 
 def program_get(*, pk: int) -> Program:
-    return (
-        program_list()
-        .prefetch_related("eligible_industries", "eligible_regions")
-        .get(pk=pk)
-    )
+    return program_list().prefetch_related("eligible_industries", "eligible_regions").get(pk=pk)
 
 
 def program_members(*, program: Program, statuses=None):
@@ -131,7 +127,9 @@ def hub_programs(*, contact: Contact) -> tuple[list[HubProgram], list[HubProgram
     mine, others = [], []
     for program in programs:
         m = memberships.get(program.pk)
-        seats = None if program.capacity is None else max(program.capacity - program.active_count, 0)
+        seats = (
+            None if program.capacity is None else max(program.capacity - program.active_count, 0)
+        )
         item = HubProgram(program, m, eligibility_check(program, contact), seats)
         if m is not None and m.status in (MS.ACTIVE, MS.WAITLISTED, MS.APPLIED):
             mine.append(item)
@@ -210,8 +208,7 @@ def event_get(*, pk: int) -> Event:
 def event_guests(*, event: Event):
     """Everyone invited or answering, one row per contact: (contact, invitation, rsvp)."""
     invitations = {
-        i.contact_id: i
-        for i in Invitation.objects.filter(event=event).select_related("invited_by")
+        i.contact_id: i for i in Invitation.objects.filter(event=event).select_related("invited_by")
     }
     rsvps = {r.contact_id: r for r in Rsvp.objects.filter(event=event)}
     ids = set(invitations) | set(rsvps)
@@ -266,9 +263,7 @@ def roadmap(*, contact: Contact | None = None, per_column: int = 12) -> list[dic
     for status in ROADMAP_COLUMNS:
         sort = ("-shipped_at", "-id") if status == Idea.Status.SHIPPED else SORTS["top"]
         qs = idea_list(contact=contact, status=status).order_by(*sort)
-        columns.append(
-            {"status": status, "label": labels[status], "ideas": list(qs[:per_column])}
-        )
+        columns.append({"status": status, "label": labels[status], "ideas": list(qs[:per_column])})
     return columns
 
 
@@ -284,7 +279,7 @@ def idea_comments(*, idea: Idea):
 
 def idea_status_counts() -> dict[str, int]:
     rows = Idea.objects.values_list("status").annotate(n=Count("id"))
-    return {status: n for status, n in rows}
+    return dict(rows)
 
 
 # --- question sets -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def zone_valid(name: str) -> bool:
 
 
 def zone_label(name: str) -> str:
-    """"Europe/Brussels" -> "Brussels", "America/New_York" -> "New York"."""
+    """ "Europe/Brussels" -> "Brussels", "America/New_York" -> "New York"."""
     if not name or name == "UTC":
         return "UTC"
     return name.rsplit("/", 1)[-1].replace("_", " ")

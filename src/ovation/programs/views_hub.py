@@ -70,9 +70,7 @@ def hub_program(request, pk):
         "members": list(selectors.program_members(program=item.program, statuses=[MS.ACTIVE]))
         if is_member
         else [],
-        "upcoming": list(
-            selectors.events_for_contact(contact=contact, program_id=item.program.pk)
-        ),
+        "upcoming": list(selectors.events_for_contact(contact=contact, program_id=item.program.pk)),
         "past": list(
             selectors.events_for_contact(
                 contact=contact, upcoming=False, program_id=item.program.pk
@@ -101,9 +99,7 @@ def hub_program_apply(request, pk):
         elif m.status == MS.WAITLISTED:
             messages.success(request, "The program is full: you're on the waitlist, in order.")
         else:
-            messages.success(
-                request, "Thanks for applying! The team will get back to you shortly."
-            )
+            messages.success(request, "Thanks for applying! The team will get back to you shortly.")
     return redirect("programs:hub-program", pk=pk)
 
 
@@ -127,11 +123,7 @@ def _question_context(event: Event, contact) -> dict:
     if qset is None:
         return {"qset": None}
     answered = QuestionResponse.objects.filter(question_set=qset, contact=contact).exists()
-    results = (
-        selectors.question_set_results(question_set=qset)
-        if qset.results_shared
-        else None
-    )
+    results = selectors.question_set_results(question_set=qset) if qset.results_shared else None
     return {"qset": qset, "answered": answered, "results": results}
 
 
@@ -164,7 +156,9 @@ def hub_event(request, pk):
         "is_member": is_member,
         "seats_left": None
         if event.capacity is None
-        else max(event.capacity - event.rsvps.filter(response="yes", is_waitlisted=False).count(), 0),
+        else max(
+            event.capacity - event.rsvps.filter(response="yes", is_waitlisted=False).count(), 0
+        ),
         **_question_context(event, contact),
     }
     return render(request, "programs/hub/event_detail.html", context)
@@ -183,7 +177,9 @@ def hub_event_rsvp(request, pk):
         _error(request, exc)
     else:
         if rsvp.response == "yes" and rsvp.is_waitlisted:
-            messages.success(request, "It's full, so you're on the waitlist. We'll tell you if a seat opens.")
+            messages.success(
+                request, "It's full, so you're on the waitlist. We'll tell you if a seat opens."
+            )
         elif rsvp.response == "yes":
             messages.success(request, "You're in! Add it to your calendar below.")
         elif rsvp.response == "maybe":
@@ -197,7 +193,9 @@ def hub_event_rsvp(request, pk):
 @advocate_required
 def hub_event_ics(request, pk):
     event = access_event(contact=request.contact, pk=pk)
-    body = event_ics(event, url=request.build_absolute_uri(reverse("programs:hub-event", args=[pk])))
+    body = event_ics(
+        event, url=request.build_absolute_uri(reverse("programs:hub-event", args=[pk]))
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics_filename(event)}"'
     return response
@@ -229,15 +227,14 @@ def hub_event_answers(request, pk):
 def hub_ideas(request):
     contact = request.contact
     form = IdeaForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                idea = services.idea_create(contact=contact, **form.cleaned_data)
-            except ServiceError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(request, "Thanks! Your idea is up. Others can now vote for it.")
-                return redirect("programs:hub-idea", pk=idea.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            idea = services.idea_create(contact=contact, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Thanks! Your idea is up. Others can now vote for it.")
+            return redirect("programs:hub-idea", pk=idea.pk)
     view = request.GET.get("view", "ideas")
     sort = request.GET.get("sort", "top")
     status = request.GET.get("status", "open")

@@ -164,9 +164,7 @@ def program_nominate(request, pk):
 @require_POST
 @permission_required(MANAGE)
 def membership_action(request, pk, verb):
-    membership = get_object_or_404(
-        Membership.objects.select_related("program", "contact"), pk=pk
-    )
+    membership = get_object_or_404(Membership.objects.select_related("program", "contact"), pk=pk)
     form = DecisionForm(request.POST)
     form.is_valid()
     role = form.cleaned_data.get("role") or Membership.Role.MEMBER
@@ -239,9 +237,7 @@ def event_edit(request, pk=None):
 def event_detail(request, pk):
     event = access_event(pk)
     can_manage = request.user.has_perm(MANAGE)
-    can_invite = (
-        can_manage and not event.has_started and event.status == Event.Status.SCHEDULED
-    )
+    can_invite = can_manage and not event.has_started and event.status == Event.Status.SCHEDULED
     context = {
         "event": event,
         "can_invite": can_invite,
@@ -260,7 +256,9 @@ def event_detail(request, pk):
 def event_invite(request, pk):
     event = access_event(pk)
     ids = [int(i) for i in request.POST.getlist("contact") if i.isdigit()]
-    emails = [e.strip() for e in request.POST.get("emails", "").replace(";", ",").split(",") if e.strip()]
+    emails = [
+        e.strip() for e in request.POST.get("emails", "").replace(";", ",").split(",") if e.strip()
+    ]
     contacts = list(Contact.objects.filter(pk__in=ids).select_related("account"))
     unknown = []
     for email in emails:
@@ -321,9 +319,14 @@ def event_minutes(request, pk):
     form.is_valid()
     publish = request.POST.get("publish") == "1"
     services.minutes_publish(
-        event=event, minutes=form.cleaned_data.get("minutes", ""), actor=request.user, publish=publish
+        event=event,
+        minutes=form.cleaned_data.get("minutes", ""),
+        actor=request.user,
+        publish=publish,
     )
-    messages.success(request, "Minutes shared with members." if publish else "Minutes saved as a draft.")
+    messages.success(
+        request, "Minutes shared with members." if publish else "Minutes saved as a draft."
+    )
     return redirect(reverse("programs:staff-event", args=[pk]) + "#minutes")
 
 
@@ -424,11 +427,15 @@ def idea_list(request):
 @permission_required(MANAGE)
 def idea_detail(request, pk):
     idea = get_object_or_404(selectors.idea_list(), pk=pk)
-    form = IdeaStatusForm(request.POST or None, initial={"status": idea.status, "reason": idea.status_reason})
+    form = IdeaStatusForm(
+        request.POST or None, initial={"status": idea.status, "reason": idea.status_reason}
+    )
     if request.method == "POST":
         if request.POST.get("action") == "comment":
             try:
-                services.idea_comment(idea=idea, actor=request.user, body=request.POST.get("body", ""))
+                services.idea_comment(
+                    idea=idea, actor=request.user, body=request.POST.get("body", "")
+                )
             except ServiceError as exc:
                 messages.error(request, exc.message)
             else:

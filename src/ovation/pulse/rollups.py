@@ -199,7 +199,7 @@ def _rollup_rebuild_sql(day: str, month: str, progress=None) -> None:
             cursor.execute(
                 f"INSERT INTO {table} ({cols}) SELECT %s, {value}, {day}, {sums}"  # noqa: S608
                 f" FROM {resp} r {join} {'WHERE ' + where if where else ''}"
-                f" GROUP BY {value}, {day}",
+                f" GROUP BY {day if dim == 'all' else value + ', ' + day}",
                 [dim],
             )
             if progress:

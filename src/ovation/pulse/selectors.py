@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from ovation.activity.models import Activity
@@ -85,7 +85,7 @@ def campaign_list() -> QuerySet[Campaign]:
             "responses", filter=Q(responses__score__gte=7, responses__score__lte=8), distinct=True
         ),
         d=Count("responses", filter=Q(responses__score__lte=6), distinct=True),
-    )
+    ).order_by(F("sent_at").desc(nulls_first=True), "-created_at", "-id")
 
 
 def campaign_rounds(campaigns) -> list[dict]:
@@ -296,9 +296,7 @@ def nps_summary(
     end = end or today
     filters = {k: v for k, v in filters.items() if v not in (None, "")}
     if basis == "person":
-        qs = NpsContactLatest.objects.filter(
-            answered_at__range=_span(start, end)
-        )
+        qs = NpsContactLatest.objects.filter(answered_at__range=_span(start, end))
         for dim, value in filters.items():
             qs = qs.filter(contact_q(dim, value, prefix="contact__"))
         return _nps(

@@ -100,6 +100,7 @@ class DirectoryColumns:
     text: object
     vocab: dict[str, int]
     terms: list[str] = field(default_factory=list)
+    tz_by_segment: dict = field(default_factory=dict)
 
     def index(self, contact_ids) -> np.ndarray:
         ids = np.asarray(contact_ids, dtype=np.int64)
@@ -373,17 +374,14 @@ def request_vector(
         seniority=sen,
     )
     # The prospect's timezone: the typical offset of customers in its country, else region.
-    if country >= 0:
-        sel = cols.country == country
-    elif req.region >= 0:
-        sel = cols.region == req.region
-    else:
-        sel = None
-    if sel is not None and sel.any():
-        tzs = cols.tz[sel]
-        tzs = tzs[~np.isnan(tzs)]
-        if tzs.size:
-            req.tz = float(np.median(tzs))
+    if country >= 0 or req.region >= 0:
+        key = ("country", country) if country >= 0 else ("region", req.region)
+        if key not in cols.tz_by_segment:
+            sel = cols.country == country if country >= 0 else cols.region == req.region
+            tzs = cols.tz[sel]
+            tzs = tzs[~np.isnan(tzs)]
+            cols.tz_by_segment[key] = float(np.median(tzs)) if tzs.size else float("nan")
+        req.tz = cols.tz_by_segment[key]
     return req
 
 
@@ -439,10 +437,15 @@ def match(
     scored, n_el, sub, fat = prep.scored, prep.n_eligible, prep.block, prep.fatigue
     excluded = dict(prep.excluded)
 
-    text_all, term_ids = scoring.bm25_query(
+    rows, text_scores, term_ids = scoring.bm25_sparse(
         cols.text, cols.vocab, f"{request.use_case} {request.competitor}"
     )
-    req.text = text_all[scored] if term_ids else None
+    if term_ids:
+        pos = prep.position[rows]
+        req.text = np.zeros(scored.size)
+        req.text[pos[pos >= 0]] = text_scores[pos >= 0]
+    else:
+        req.text = None
     req.labels = _labels(request)
     factors = scoring.factor_columns(sub, req, now)
     total = scoring.combine(factors, weights)
@@ -505,6 +508,7 @@ class Prepared:
     (`scored[:n_eligible]` eligible, the rest near misses), and their columns."""
 
     scored: np.ndarray
+    position: np.ndarray  # contact index -> position in `scored`, or -1
     n_eligible: int
     block: dict[str, np.ndarray]
     fatigue: object
@@ -552,7 +556,9 @@ def _prepare(cols, state, rules, activity_type, now, today_ord, renewal_days) ->
         "rating_n": state.rating_n[scored],
         "load": state.load[scored],
     }
-    return Prepared(scored, int(eligible.size), block, fat, excluded)
+    position = np.full(n, -1, np.int64)
+    position[scored] = np.arange(scored.size)
+    return Prepared(scored, position, int(eligible.size), block, fat, excluded)
 
 
 def _labels(request: ReferenceRequest) -> dict:

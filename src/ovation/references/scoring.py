@@ -278,9 +278,22 @@ def bm25_matrix(
 
 def bm25_query(matrix, vocab: dict[str, int], text: str) -> tuple[np.ndarray, list[int]]:
     """Normalised (0..1) BM25 scores of every row for `text`, and the query's term ids."""
+    rows, scores, ids = bm25_sparse(matrix, vocab, text)
+    out = np.zeros(matrix.shape[0])
+    out[rows] = scores
+    return out, ids
+
+
+def bm25_sparse(matrix, vocab: dict[str, int], text: str):
+    """(rows with a match, their normalised scores, term ids): reads only the query's columns
+    of the CSC matrix, so the cost follows the matches, not the pool size."""
     ids = sorted({vocab[t] for t in tokens(text) if t in vocab})
     if not ids:
-        return np.zeros(matrix.shape[0]), []
-    scores = np.asarray(matrix[:, ids].sum(axis=1)).ravel()
-    top = scores.max()
-    return (scores / top if top > 0 else scores), ids
+        return np.zeros(0, np.int64), np.zeros(0), []
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    rows = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in ids])
+    weights = np.concatenate([data[indptr[t] : indptr[t + 1]] for t in ids])
+    uniq, inverse = np.unique(rows, return_inverse=True)
+    scores = np.bincount(inverse, weights=weights, minlength=uniq.size)
+    top = scores.max() if scores.size else 0.0
+    return uniq, (scores / top if top > 0 else scores), ids

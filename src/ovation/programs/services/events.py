@@ -25,7 +25,7 @@ from ovation.references.budget import (
     ask_respond,
 )
 
-from ..models import Event, Invitation, Membership, Program, Rsvp
+from ..models import Event, Invitation, Membership, Rsvp
 from ..times import event_times, zone_valid
 from .notices import message_send, notice_create
 
@@ -71,7 +71,9 @@ def _validate_event(data: dict) -> None:
         raise ServiceError("an event can last at most 14 days", field="ends_at")
     capacity = data.get("capacity")
     if capacity is not None and capacity < 1:
-        raise ServiceError("capacity must be at least 1 (leave it empty for no limit)", field="capacity")
+        raise ServiceError(
+            "capacity must be at least 1 (leave it empty for no limit)", field="capacity"
+        )
 
 
 def _render(event: Event) -> None:
@@ -133,9 +135,12 @@ def event_access_allowed(*, event: Event, contact: Contact) -> bool:
         return True
     if Invitation.objects.filter(event=event, contact=contact).exists():
         return True
-    if event.program_id and Membership.objects.filter(
-        program_id=event.program_id, contact=contact, status=Membership.Status.ACTIVE
-    ).exists():
+    if (
+        event.program_id
+        and Membership.objects.filter(
+            program_id=event.program_id, contact=contact, status=Membership.Status.ACTIVE
+        ).exists()
+    ):
         return True
     return Rsvp.objects.filter(event=event, contact=contact).exists()
 
@@ -216,7 +221,9 @@ def event_invite(*, event: Event, contacts: list[Contact], actor=None) -> Invite
                     actor=actor,
                     note=f"Invitation: {event.title}",
                 )
-                Invitation.objects.create(event=event, contact=contact, ask_id=ask.pk, invited_by=actor)
+                Invitation.objects.create(
+                    event=event, contact=contact, ask_id=ask.pk, invited_by=actor
+                )
                 notice_create(
                     contact=contact,
                     kind="event",
@@ -273,8 +280,11 @@ def invite_candidates(*, event: Event, limit: int = 40) -> list[dict]:
         if contact.pk in member_ids:
             score += 60
             why.insert(0, f"member of {program.name}")
-        if program and program.region_id and contact.account and (
-            contact.account.region_id == program.region_id
+        if (
+            program
+            and program.region_id
+            and contact.account
+            and (contact.account.region_id == program.region_id)
         ):
             score += 10
             why.append(f"in {program.region}")

@@ -114,7 +114,8 @@ def idea_status_set(*, idea: Idea, status: str, reason: str = "", actor=None) ->
     reason = (reason or "").strip()
     if status in (IS.DECLINED, IS.SHIPPED) and not reason:
         raise ServiceError(
-            "tell customers why (this reason is public)" if status == IS.DECLINED
+            "tell customers why (this reason is public)"
+            if status == IS.DECLINED
             else "tell customers what shipped (this reason is public)",
             field="reason",
         )

@@ -59,13 +59,13 @@ def _validate_program(data: dict) -> None:
         raise ServiceError("the term must end after it starts", field="term_end")
     capacity = data.get("capacity")
     if capacity is not None and capacity < 1:
-        raise ServiceError("capacity must be at least 1 (leave it empty for no limit)", field="capacity")
+        raise ServiceError(
+            "capacity must be at least 1 (leave it empty for no limit)", field="capacity"
+        )
 
 
 @transaction.atomic
-def program_create(
-    *, actor=None, eligible_industries=(), eligible_regions=(), **data
-) -> Program:
+def program_create(*, actor=None, eligible_industries=(), eligible_regions=(), **data) -> Program:
     _validate_program(data)
     program = Program(created_by=actor, **{k: v for k, v in data.items() if k in PROGRAM_FIELDS})
     program.name = program.name.strip()
@@ -252,9 +252,7 @@ def membership_apply(*, program: Program, contact: Contact, note: str = "") -> M
     return membership
 
 
-def membership_nominate(
-    *, program: Program, contact: Contact, actor, note: str = ""
-) -> Membership:
+def membership_nominate(*, program: Program, contact: Contact, actor, note: str = "") -> Membership:
     """A CSM (or manager) puts a customer forward; a manager decides."""
     with transaction.atomic():
         program = _lock_program(program)
@@ -300,9 +298,7 @@ def membership_approve(
 def membership_decline(*, membership: Membership, actor, reason: str = "") -> Membership:
     with transaction.atomic():
         _lock_program(membership.program)
-        membership = Membership.objects.select_related("program", "contact").get(
-            pk=membership.pk
-        )
+        membership = Membership.objects.select_related("program", "contact").get(pk=membership.pk)
         if membership.status not in (*Membership.PENDING, S.WAITLISTED):
             raise Conflict("only a pending or waitlisted request can be declined", field="status")
         membership.status = S.DECLINED

@@ -33,13 +33,29 @@ def at_brussels(y, m, d, h, minute=0):
     ("start", "viewer", "line"),
     [
         # Winter: Brussels UTC+1, New York UTC-5.
-        (at_brussels(2025, 1, 14, 14), "America/New_York", "Tue 14 Jan 2025 · 14:00 Brussels · 08:00 your time"),
+        (
+            at_brussels(2025, 1, 14, 14),
+            "America/New_York",
+            "Tue 14 Jan 2025 · 14:00 Brussels · 08:00 your time",
+        ),
         # Summer: both on daylight time, still six hours apart.
-        (at_brussels(2025, 7, 15, 14), "America/New_York", "Tue 15 Jul 2025 · 14:00 Brussels · 08:00 your time"),
+        (
+            at_brussels(2025, 7, 15, 14),
+            "America/New_York",
+            "Tue 15 Jul 2025 · 14:00 Brussels · 08:00 your time",
+        ),
         # 20 March: the US is already on summer time, Europe not yet: five hours apart.
-        (at_brussels(2025, 3, 20, 14), "America/New_York", "Thu 20 Mar 2025 · 14:00 Brussels · 09:00 your time"),
+        (
+            at_brussels(2025, 3, 20, 14),
+            "America/New_York",
+            "Thu 20 Mar 2025 · 14:00 Brussels · 09:00 your time",
+        ),
         # A viewer for whom it is already the next day.
-        (at_brussels(2025, 1, 14, 20), "Asia/Tokyo", "Tue 14 Jan 2025 · 20:00 Brussels · Wed 15 Jan 2025, 04:00 your time"),
+        (
+            at_brussels(2025, 1, 14, 20),
+            "Asia/Tokyo",
+            "Tue 14 Jan 2025 · 20:00 Brussels · Wed 15 Jan 2025, 04:00 your time",
+        ),
         # Same zone (or none): one time only.
         (at_brussels(2025, 1, 14, 14), "Europe/Brussels", "Tue 14 Jan 2025 · 14:00–15:30 Brussels"),
         (at_brussels(2025, 1, 14, 14), None, "Tue 14 Jan 2025 · 14:00–15:30 Brussels"),
@@ -47,7 +63,12 @@ def at_brussels(y, m, d, h, minute=0):
     ],
 )
 def test_event_times_for_each_viewer(start, viewer, line):
-    t = event_times(start.astimezone(UTC), (start + timedelta(minutes=90)).astimezone(UTC), "Europe/Brussels", viewer)
+    t = event_times(
+        start.astimezone(UTC),
+        (start + timedelta(minutes=90)).astimezone(UTC),
+        "Europe/Brussels",
+        viewer,
+    )
     assert t.line == line
 
 
@@ -67,7 +88,9 @@ def test_hub_event_page_shows_the_contacts_own_time(client):
 
 def test_staff_see_event_zone_and_their_own(client):
     manager = staff()
-    event = EventFactory(starts_at=at_brussels(2030, 1, 15, 14), ends_at=at_brussels(2030, 1, 15, 16))
+    event = EventFactory(
+        starts_at=at_brussels(2030, 1, 15, 14), ends_at=at_brussels(2030, 1, 15, 16)
+    )
     client.force_login(manager)
     client.cookies["ovation_tz"] = "America/Los_Angeles"
     html = client.get(f"/programs/events/{event.pk}/").content.decode()
@@ -132,14 +155,28 @@ def test_invitation_draws_from_the_ask_budget_and_refuses_when_over():
     first = EventFactory(title="Webinar: forecasting")
     second = EventFactory(title="Dinner in Paris")
     contact, quiet = advocate(), advocate()
-    do_not_contact_set(contact=quiet, until=date.today() + timedelta(days=30), reason="renewal talks")
+    do_not_contact_set(
+        contact=quiet, until=date.today() + timedelta(days=30), reason="renewal talks"
+    )
 
     result = services.event_invite(event=first, contacts=[contact, quiet], actor=manager)
 
     assert [c.pk for c in result.invited] == [contact.pk]
-    assert result.blocked == [(quiet, "do not contact until " + (date.today() + timedelta(days=30)).strftime("%Y-%m-%d") + " (renewal talks)")]
+    assert result.blocked == [
+        (
+            quiet,
+            "do not contact until "
+            + (date.today() + timedelta(days=30)).strftime("%Y-%m-%d")
+            + " (renewal talks)",
+        )
+    ]
     ask = Ask.objects.get(contact=contact)
-    assert (ask.channel, ask.activity_type, ask.source_type, ask.source_id) == ("program", "program", "event", str(first.pk))
+    assert (ask.channel, ask.activity_type, ask.source_type, ask.source_id) == (
+        "program",
+        "program",
+        "event",
+        str(first.pk),
+    )
     assert Invitation.objects.get(event=first, contact=contact).ask_id == ask.pk
     mail = EmailMessage.objects.get(dedupe_key=f"event:{first.pk}:invite:{contact.pk}")
     assert mail.context["subject"] == "You're invited: Webinar: forecasting"
@@ -204,7 +241,9 @@ def test_rsvp_refused_for_outsiders_past_and_cancelled_events():
     with pytest.raises(Conflict):
         services.rsvp_set(event=past, contact=advocate(), response="yes")
     with pytest.raises(ServiceError):
-        services.rsvp_set(event=EventFactory(is_open_to_all=True), contact=advocate(), response="sure")
+        services.rsvp_set(
+            event=EventFactory(is_open_to_all=True), contact=advocate(), response="sure"
+        )
 
 
 def test_invitee_answer_responds_to_the_ask():
@@ -227,10 +266,14 @@ def test_attendance_writes_activity_and_points_once():
     services.rsvp_set(event=event, contact=absent, response="yes")
     with pytest.raises(Conflict):
         services.attendance_mark(event=event, attended_ids=[here.pk])
-    Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1))
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
+    )
     event.refresh_from_db()
 
-    counts = services.attendance_mark(event=event, attended_ids=[here.pk, walk_in.pk], absent_ids=[absent.pk], actor=manager)
+    counts = services.attendance_mark(
+        event=event, attended_ids=[here.pk, walk_in.pk], absent_ids=[absent.pk], actor=manager
+    )
     again = services.attendance_mark(event=event, attended_ids=[here.pk], actor=manager)
 
     assert counts == {"attended": 2, "absent": 1, "unchanged": 0}
@@ -269,10 +312,18 @@ def test_minutes_shared_with_members_once():
     services.membership_approve(
         membership=services.membership_apply(program=program, contact=member), actor=staff()
     )
-    event = EventFactory(program=program, starts_at=timezone.now() - timedelta(days=2), ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=1))
-    services.minutes_publish(event=event, minutes="## Decisions\n- <script>x</script>Ship PDF export", publish=False)
+    event = EventFactory(
+        program=program,
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=1),
+    )
+    services.minutes_publish(
+        event=event, minutes="## Decisions\n- <script>x</script>Ship PDF export", publish=False
+    )
     assert not Notice.objects.filter(title__startswith="Minutes").exists()
-    services.minutes_publish(event=event, minutes="## Decisions\n- <script>x</script>Ship PDF export")
+    services.minutes_publish(
+        event=event, minutes="## Decisions\n- <script>x</script>Ship PDF export"
+    )
     services.minutes_publish(event=event, minutes="## Decisions\n- Ship PDF export (edited)")
     event.refresh_from_db()
     assert "<script>" not in event.minutes_html and "<h2>Decisions</h2>" in event.minutes_html
@@ -282,10 +333,14 @@ def test_minutes_shared_with_members_once():
 def test_event_validation_names_fields():
     now = timezone.now()
     with pytest.raises(ServiceError) as exc:
-        services.event_create(title="X", starts_at=now, ends_at=now - timedelta(hours=1), timezone="Europe/Brussels")
+        services.event_create(
+            title="X", starts_at=now, ends_at=now - timedelta(hours=1), timezone="Europe/Brussels"
+        )
     assert exc.value.field == "ends_at"
     with pytest.raises(ServiceError) as exc:
-        services.event_create(title="X", starts_at=now, ends_at=now + timedelta(hours=1), timezone="Mars/Olympus")
+        services.event_create(
+            title="X", starts_at=now, ends_at=now + timedelta(hours=1), timezone="Mars/Olympus"
+        )
     assert exc.value.field == "timezone"
     assert not Event.objects.exists()
     assert Membership.objects.count() == 0

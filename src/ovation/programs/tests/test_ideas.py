@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def test_submit_counts_the_authors_vote_and_records_activity():
     author = advocate()
-    idea = services.idea_create(contact=author, title="  Export   dashboards to PDF ", description="For the board")
+    idea = services.idea_create(
+        contact=author, title="  Export   dashboards to PDF ", description="For the board"
+    )
     assert idea.title == "Export dashboards to PDF"
     assert idea.vote_count == 1
     assert Activity.objects.filter(kind="idea.submitted", contact=author).count() == 1
@@ -79,19 +81,29 @@ def test_shipping_notifies_author_voters_and_commenters_exactly_once():
     services.idea_comment(idea=idea, contact=both, body="+1")
     services.idea_comment(idea=idea, contact=both, body="Any news?")
     services.idea_comment(idea=idea, actor=manager, body="On the roadmap for Q3")
-    services.idea_vote(idea=services.idea_create(contact=bystander, title="Something else entirely"), contact=bystander)
+    services.idea_vote(
+        idea=services.idea_create(contact=bystander, title="Something else entirely"),
+        contact=bystander,
+    )
 
     services.idea_status_set(idea=idea, status="planned", reason="Q3", actor=manager)
     assert not Notice.objects.exists()
-    services.idea_status_set(idea=idea, status="shipped", reason="PDF export is live in 4.2", actor=manager)
+    services.idea_status_set(
+        idea=idea, status="shipped", reason="PDF export is live in 4.2", actor=manager
+    )
     # Re-opened and shipped again: nobody hears twice.
-    services.idea_status_set(idea=idea, status="in_progress", reason="A fix for large tables", actor=manager)
+    services.idea_status_set(
+        idea=idea, status="in_progress", reason="A fix for large tables", actor=manager
+    )
     services.idea_status_set(idea=idea, status="shipped", reason="Fixed in 4.2.1", actor=manager)
 
     expected = sorted([author.pk, voter.pk, commenter.pk, both.pk])
     notices = Notice.objects.filter(kind="you_said_we_did")
     assert sorted(notices.values_list("contact_id", flat=True)) == expected
-    assert notices.get(contact=author).body == "You suggested it, and it's live: PDF export is live in 4.2"
+    assert (
+        notices.get(contact=author).body
+        == "You suggested it, and it's live: PDF export is live in 4.2"
+    )
     mails = EmailMessage.objects.filter(template="you_said_we_did")
     assert sorted(mails.values_list("contact_id", flat=True)) == expected
     assert mails.get(contact=voter).context["event"]["title"] == "Export dashboards to PDF"
@@ -99,7 +111,9 @@ def test_shipping_notifies_author_voters_and_commenters_exactly_once():
     event = DomainEvent.objects.get(type="idea.shipped")
     assert sorted(event.data["notified_contact_ids"]) == expected
     assert selectors.notices_for(contact=bystander) == []
-    assert [n.title for n in selectors.notices_for(contact=voter)] == ["You said, we did: Export dashboards to PDF"]
+    assert [n.title for n in selectors.notices_for(contact=voter)] == [
+        "You said, we did: Export dashboards to PDF"
+    ]
     assert IdeaStatusChange.objects.filter(idea=idea).count() == 4
 
 
@@ -143,9 +157,17 @@ def test_question_set_answers_and_aggregates():
         ],
     )
     q1, q2, q3 = qset.questions.all()
-    services.question_response_submit(question_set=qset, contact=advocate(), answers={str(q1.pk): "5", str(q2.pk): "0", str(q3.pk): "More exports"})
-    services.question_response_submit(question_set=qset, contact=advocate(), answers={str(q1.pk): "4", str(q2.pk): "0"})
-    services.question_response_submit(question_set=qset, contact=advocate(), answers={str(q1.pk): "3", str(q2.pk): "1"})
+    services.question_response_submit(
+        question_set=qset,
+        contact=advocate(),
+        answers={str(q1.pk): "5", str(q2.pk): "0", str(q3.pk): "More exports"},
+    )
+    services.question_response_submit(
+        question_set=qset, contact=advocate(), answers={str(q1.pk): "4", str(q2.pk): "0"}
+    )
+    services.question_response_submit(
+        question_set=qset, contact=advocate(), answers={str(q1.pk): "3", str(q2.pk): "1"}
+    )
     bad = advocate()
     with pytest.raises(ServiceError) as exc:
         services.question_response_submit(question_set=qset, contact=bad, answers={str(q1.pk): "9"})
@@ -155,8 +177,13 @@ def test_question_set_answers_and_aggregates():
     scale, choice, text = results["questions"]
     assert scale["average"] == 4.0
     assert [d["count"] for d in scale["distribution"]] == [0, 0, 1, 1, 1]
-    assert [(o["label"], o["count"], o["pct"]) for o in choice["options"]] == [("PDF", 2, 67), ("Slack", 1, 33)]
+    assert [(o["label"], o["count"], o["pct"]) for o in choice["options"]] == [
+        ("PDF", 2, 67),
+        ("Slack", 1, 33),
+    ]
     assert text["texts"] == ["More exports"]
     # Questions are frozen once answered.
     with pytest.raises(Conflict):
-        services.question_set_save(event=event, title="New", questions=[{"prompt": "Q", "kind": "text"}])
+        services.question_set_save(
+            event=event, title="New", questions=[{"prompt": "Q", "kind": "text"}]
+        )

@@ -28,7 +28,9 @@ def test_hub_pages_need_an_advocate(client):
     assert client.get("/hub/ideas/").status_code == 403
 
 
-def test_hub_program_list_shows_mine_and_open_ones_with_eligibility(client, django_assert_max_num_queries):
+def test_hub_program_list_shows_mine_and_open_ones_with_eligibility(
+    client, django_assert_max_num_queries
+):
     contact = advocate(stage="promoter")
     mine = ProgramFactory(name="Beta program", kind="beta")
     member_of(mine, contact)
@@ -64,7 +66,9 @@ def test_apply_and_leave_from_the_hub_act_only_for_oneself(client):
     assert (m.status, m.note) == (S.APPLIED, "Love betas")
     # The other advocate's membership cannot be touched through this login.
     member_of(ProgramFactory(name="Other"), other)
-    response = client.post(f"/hub/programs/{Membership.objects.get(contact=other).program_id}/leave/")
+    response = client.post(
+        f"/hub/programs/{Membership.objects.get(contact=other).program_id}/leave/"
+    )
     assert response.status_code == 404
     assert Membership.objects.get(contact=other).status == S.ACTIVE
 
@@ -88,7 +92,9 @@ def test_hub_ideas_submit_vote_and_roadmap(client, django_assert_max_num_queries
         if i % 3 == 0:
             services.idea_status_set(idea=idea, status="planned")
     client.force_login(contact.user)
-    response = client.post("/hub/ideas/", {"title": "Export to PDF", "description": "For the board"})
+    response = client.post(
+        "/hub/ideas/", {"title": "Export to PDF", "description": "For the board"}
+    )
     idea = Idea.objects.get(title="Export to PDF")
     assert response.status_code == 302 and response["Location"] == f"/hub/ideas/{idea.pk}/"
     target = Idea.objects.get(title="Idea number 1")
@@ -109,7 +115,9 @@ def test_hub_vote_via_htmx_returns_the_button(client):
     idea = services.idea_create(contact=advocate(), title="Keyboard shortcuts")
     contact = advocate()
     client.force_login(contact.user)
-    html = client.post(f"/hub/ideas/{idea.pk}/vote/", {"vote": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    html = client.post(
+        f"/hub/ideas/{idea.pk}/vote/", {"vote": "1"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'aria-pressed="true"' in html and '<span class="n" data-testid="votes">2</span>' in html
 
 
@@ -119,7 +127,9 @@ def test_csm_can_nominate_but_not_approve(client):
     customer = advocate(email="cfo@customer.test")
     client.force_login(csm)
     assert client.get(f"/programs/{program.pk}/").status_code == 200
-    client.post(f"/programs/{program.pk}/nominate/", {"email": "CFO@customer.test", "note": "Strong voice"})
+    client.post(
+        f"/programs/{program.pk}/nominate/", {"email": "CFO@customer.test", "note": "Strong voice"}
+    )
     m = Membership.objects.get(contact=customer)
     assert (m.status, m.nominated_by) == (S.NOMINATED, csm)
     response = client.post(f"/programs/memberships/{m.pk}/approve/")
@@ -177,7 +187,10 @@ def test_staff_event_pages_render_and_attendance_posts(client):
     event.starts_at = timezone.now() - timedelta(hours=3)
     event.ends_at = timezone.now() - timedelta(hours=1)
     event.save()
-    client.post(f"/programs/events/{event.pk}/attendance/", {"listed": [contact.pk], "attended": [contact.pk]})
+    client.post(
+        f"/programs/events/{event.pk}/attendance/",
+        {"listed": [contact.pk], "attended": [contact.pk]},
+    )
     assert Rsvp.objects.get(event=event, contact=contact).attended is True
     assert client.get(f"/programs/events/{event.pk}/questions/").status_code == 200
     response = client.post(
@@ -192,23 +205,46 @@ def test_staff_create_program_and_event_forms(client):
     client.force_login(staff())
     response = client.post(
         "/programs/new/",
-        {"name": "EMEA user group", "kind": "user_group", "approval_mode": "auto", "is_active": "on",
-         "is_accepting_applications": "on", "eligible_stages": ["advocate", "champion"], "capacity": "30"},
+        {
+            "name": "EMEA user group",
+            "kind": "user_group",
+            "approval_mode": "auto",
+            "is_active": "on",
+            "is_accepting_applications": "on",
+            "eligible_stages": ["advocate", "champion"],
+            "capacity": "30",
+        },
     )
     assert response.status_code == 302
     program_id = int(response["Location"].rstrip("/").split("/")[-1])
     response = client.post(
         "/programs/events/new/",
-        {"title": "Meetup Brussels", "kind": "meetup", "program": program_id,
-         "starts_local": "2031-01-14T14:00", "duration_minutes": "120", "timezone": "Europe/Brussels",
-         "attendance_points": "50"},
+        {
+            "title": "Meetup Brussels",
+            "kind": "meetup",
+            "program": program_id,
+            "starts_local": "2031-01-14T14:00",
+            "duration_minutes": "120",
+            "timezone": "Europe/Brussels",
+            "attendance_points": "50",
+        },
     )
     assert response.status_code == 302
     from ovation.programs.models import Event
 
     event = Event.objects.get(title="Meetup Brussels")
     assert event.starts_at.isoformat() == "2031-01-14T13:00:00+00:00"
-    bad = client.post("/programs/events/new/", {"title": "X", "kind": "meetup", "starts_local": "2031-01-14T14:00", "duration_minutes": "60", "timezone": "Brussels", "attendance_points": "5"})
+    bad = client.post(
+        "/programs/events/new/",
+        {
+            "title": "X",
+            "kind": "meetup",
+            "starts_local": "2031-01-14T14:00",
+            "duration_minutes": "60",
+            "timezone": "Brussels",
+            "attendance_points": "5",
+        },
+    )
     assert "Unknown time zone" in bad.content.decode()
 
 
@@ -220,6 +256,9 @@ def test_staff_idea_triage_ships_and_reports(client):
     assert "tell customers what shipped" in response.content.decode()
     idea.refresh_from_db()
     assert idea.status == "new"
-    client.post(f"/programs/ideas/{idea.pk}/", {"status": "shipped", "reason": "Live in 4.2", "back": "/programs/ideas/"})
+    client.post(
+        f"/programs/ideas/{idea.pk}/",
+        {"status": "shipped", "reason": "Live in 4.2", "back": "/programs/ideas/"},
+    )
     idea.refresh_from_db()
     assert (idea.status, idea.status_reason) == ("shipped", "Live in 4.2")

@@ -169,3 +169,26 @@ def test_orm_fallback_rebuild_matches_the_sql_rebuild(account):
     slow = sorted(NpsSegmentDay.objects.values_list("dimension", "value", "day", "responses"))
     assert fast == slow
     assert ("arr_band", "250k+") in {(d, v) for d, v, *_ in fast}
+
+
+def test_campaign_list_compares_and_merges_rounds(client, manager, account, run_on_commit):
+    people = [ContactFactory(account=account) for _ in range(4)]
+    scores = {"Round 1": [3, 4, 5, 9], "Round 2": [10, 10, 9, 9]}
+    for name, round_scores in scores.items():
+        with run_on_commit():
+            campaign = services.campaign_create(actor=manager, name=name, send_now=True)
+        for invitation, score in zip(
+            campaign.invitations.order_by("contact_id"), round_scores, strict=True
+        ):
+            services.response_answer_invitation(invitation=invitation, score=score)
+    rounds = selectors.campaign_rounds(list(selectors.campaign_list()))
+    assert [(r["campaign"].name, r["nps"].nps) for r in rounds] == [
+        ("Round 2", 100.0),
+        ("Round 1", -50.0),
+    ]
+    assert rounds[0]["change"] == 150.0 and rounds[0]["significant"] is True
+    client.force_login(manager)
+    page = client.get("/pulse/campaigns/").content.decode()
+    assert "+150" in page
+    assert "These rounds merged: NPS +25" in page
+    assert len(people) == 4

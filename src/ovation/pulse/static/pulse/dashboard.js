@@ -61,6 +61,7 @@ document.documentElement.classList.add("js");
           maintainAspectRatio: false,
           interaction: { mode: "index", intersect: false },
           scales: { y: { beginAtZero: true, ticks: { callback: (v) => v + "%" } } },
+          plugins: { legend: { labels: { usePointStyle: true, pointStyle: "line" } } },
         },
       });
     }

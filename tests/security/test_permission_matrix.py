@@ -1,0 +1,85 @@
+"""docs/permissions.md is the contract: every route has a row, and every row holds for every role.
+
+Denied means 401, 403, 404 or a redirect to a login page; allowed means none of these (404
+for the nonexistent object, 400/405/422 for an empty body are fine) and never a 5xx. Path
+parameters are filled with ids that match nothing, which is meaningful because permission
+checks run before object lookups in this codebase (rows noting "object first" are the
+exceptions). Refresh the table with `python tests/security/permission_matrix.py --write`.
+"""
+
+import pytest
+
+from tests.security.permission_matrix import (
+    DOC,
+    ROLES,
+    SKIPPED_PREFIXES,
+    concrete_path,
+    format_row,
+    load_matrix,
+    missing_and_stale,
+    suggest,
+    verdict,
+)
+
+MATRIX = load_matrix()
+HOW_TO_FIX = (
+    "Run `.venv/bin/python tests/security/permission_matrix.py --write` to add rows for new "
+    "routes (and drop rows for removed ones) in docs/permissions.md, then review the suggested "
+    "cells: they describe what the code does today, which may not be what it should do."
+)
+
+
+def test_table_parses():
+    assert MATRIX.errors == [], f"{DOC}: {MATRIX.errors}"
+    assert len(MATRIX.rows) > 100
+
+
+@pytest.mark.django_db
+def test_every_route_has_a_row_and_every_row_a_route():
+    missing, stale = missing_and_stale(MATRIX)
+    message = []
+    if missing:
+        message.append(f"{len(missing)} route(s) without a row in {DOC}:")
+        message += [format_row(suggest(route)) for route in missing]
+    if stale:
+        message.append(f"{len(stale)} row(s) for routes that no longer exist:")
+        message += [format_row(row) for row in stale]
+    assert not message, "\n".join([*message, HOW_TO_FIX])
+
+
+def test_skipped_prefixes_are_only_third_party():
+    assert SKIPPED_PREFIXES == ("django-admin/", "auth/", "static/", "media/")
+
+
+def _request(client, row):
+    url = concrete_path(row.path)
+    if row.method == "GET":
+        return client.get(url)
+    if row.is_api:
+        return client.generic(row.method, url, data=b"{}", content_type="application/json")
+    return client.generic(row.method, url, data=b"", content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", sorted(MATRIX.rows))
+def test_row_holds_for_every_role(key, actors):
+    row = MATRIX.rows[key]
+    wrong = []
+    for role in ROLES:
+        expected = row.cells[role]
+        if expected == "-":
+            continue
+        client = actors.client(role)
+        client.raise_request_exception = False
+        response = _request(client, row)
+        got = verdict(response)
+        where = f"{role}: {response.status_code} {response.get('Location', '')}".rstrip()
+        if got == "error":
+            wrong.append(f"{where} (server error)")
+        elif expected == "allow" and got != "allow" and got != "deny-or-missing":
+            wrong.append(f"{where}, expected allow")
+        elif expected == "allow" and got == "deny-or-missing" and response.status_code != 404:
+            wrong.append(f"{where}, expected allow")
+        elif expected == "deny" and got == "allow":
+            wrong.append(f"{where}, expected deny")
+    assert not wrong, f"{key} (docs/permissions.md line {row.line}): " + "; ".join(wrong)
