@@ -269,6 +269,9 @@ def main() -> int:
     parser.add_argument(
         "--no-proposed", action="store_true", help="skip the informative proposed-settings run"
     )
+    parser.add_argument(
+        "--split", action="store_true", help="also measure each proposed change on its own"
+    )
     args = parser.parse_args()
     seconds = 3 if args.quick else 10
     var = Path(tempfile.mkdtemp(prefix="ovation-bench-click-"))
@@ -291,16 +294,23 @@ def main() -> int:
         ratio = ov["rps"] / bl["rps"]
         clicks = count_rows(var / "ovation.sqlite3", "referrals_referralclick")
         print(f"clicks recorded by ovation: {clicks}")
-        if not args.no_proposed:
-            print("-- informative: with the proposed settings (ClickFastPathMiddleware first,")
-            print("   CONN_MAX_AGE=600 for SQLite; the baseline gets persistent connections too)")
+        variants = [] if args.no_proposed else [("proposed", "1", "600")]
+        if args.split:
+            variants += [("fast path only", "1", "0"), ("persistent connections only", "0", "600")]
+        for label, fastpath, max_age in variants:
+            print(
+                f"-- informative [{label}]: ClickFastPathMiddleware first={fastpath == '1'}, "
+                f"CONN_MAX_AGE={max_age} (the baseline gets the same CONN_MAX_AGE)"
+            )
             fast_env = {
                 **app_env,
                 "DJANGO_SETTINGS_MODULE": "referral_click_baseline.settings_fastpath",
+                "BENCH_FASTPATH": fastpath,
+                "BENCH_CONN_MAX_AGE": max_age,
             }
             measure(
-                code, fast_env, {**base_env_, "BENCH_CONN_MAX_AGE": "600"}, seconds, procs,
-                label="proposed",
+                code, fast_env, {**base_env_, "BENCH_CONN_MAX_AGE": max_age}, seconds, procs,
+                label=label,
             )  # fmt: skip
         ok_ratio = ratio >= TARGET_RATIO
         ok_p99 = pr["p99"] < TARGET_P99_MS and pr["failures"] == 0

@@ -236,7 +236,7 @@ def _role_has_perm(role: str, perm: str) -> bool:
 
     if role == "anonymous":
         return False
-    return bool(rules.test_rule(perm, User(role=role, is_active=True)))
+    return bool(rules.has_perm(perm, User(role=role, is_active=True)))
 
 
 def api_requirements(view) -> tuple[list[str], bool]:
@@ -286,6 +286,8 @@ def suggest(route: Route) -> Row:
             cells["anonymous"] = "deny"
             note = "REVIEW: authenticated callers only, no require_perm found"
         return Row(route.method, route.path, cells, note)
+    method = "POST" if _post_only(view) else "GET"
+    route = Route(method, route.path, view)
     perm = getattr(view, "required_permission", None)
     if perm:
         cells = {r: "allow" if _role_has_perm(r, perm) else "deny" for r in SESSION_ROLES}
@@ -299,6 +301,16 @@ def suggest(route: Route) -> Row:
         note = "REVIEW: public (no permission_required / advocate_required)"
     cells.update(dict.fromkeys(TOKEN_ROLES, "-"))
     return Row(route.method, route.path, cells, note)
+
+
+def _post_only(view) -> bool:
+    """True when the view (or a decorator on it) accepts POST only (require_POST)."""
+    try:
+        source = inspect.getsource(inspect.unwrap(view))
+    except (OSError, TypeError, ValueError):
+        return False
+    head = source.split("def ", 1)[0]
+    return "require_POST" in head or 'require_http_methods(["POST"])' in head
 
 
 def _router_source(view) -> str:
@@ -334,6 +346,90 @@ def concrete_path(path: str) -> str:
     return re.sub(r"\{\w+\}", NONEXISTENT_ID, path)
 
 
+def _resolve(schema: dict, components: dict) -> dict:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    if "anyOf" in schema or "oneOf" in schema:
+        options = [s for s in schema.get("anyOf", schema.get("oneOf")) if s.get("type") != "null"]
+        merged = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+        return {**_resolve(options[0], components), **merged} if options else {"type": "null"}
+    if "allOf" in schema:
+        merged: dict = {}
+        for part in schema["allOf"]:
+            merged.update(_resolve(part, components))
+        return merged
+    return schema
+
+
+def example_value(schema: dict, components: dict, name: str = ""):
+    """A minimal value that passes validation: required fields only, ids that match nothing."""
+    schema = _resolve(schema, components)
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {
+            key: example_value(props[key], components, key)
+            for key in schema.get("required", [])
+            if key in props
+        }
+    if kind == "array":
+        count = schema.get("minItems", 0)
+        return [example_value(schema.get("items", {}), components, name) for _ in range(count)]
+    if kind == "integer" or kind == "number":
+        if name == "id" or name.endswith("_id"):
+            return int(NONEXISTENT_ID)
+        low, high = schema.get("minimum", 1), schema.get("maximum", 10**9)
+        return max(min(1, high), low) if low > 0 or high < 1 else 1
+    if kind == "boolean":
+        return False
+    fmt = schema.get("format", "")
+    if fmt == "email":
+        return "nobody@example.test"
+    if fmt == "date":
+        return "2025-01-01"
+    if fmt == "date-time":
+        return "2025-01-01T00:00:00Z"
+    if fmt in ("uri", "url"):
+        return "https://example.test/"
+    if fmt == "uuid":
+        return NIL_UUID
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def api_request_parts(method: str, path: str) -> tuple[dict, dict, dict | None]:
+    """(query, headers, json body) with every required parameter filled, from the schema."""
+    from ovation.api.api import api
+
+    schema = _schema_cache.get("schema") or _schema_cache.setdefault(
+        "schema", api.get_openapi_schema()
+    )
+    components = schema.get("components", {}).get("schemas", {})
+    operation = schema["paths"][path][method.lower()]
+    query, headers = {}, {}
+    for param in operation.get("parameters", []):
+        if not param.get("required") or param["in"] == "path":
+            continue
+        value = example_value(param.get("schema", {}), components, param["name"])
+        if param["in"] == "query":
+            query[param["name"]] = value
+        elif param["in"] == "header":
+            headers[param["name"]] = str(value)
+    body = None
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        body = example_value(content["application/json"]["schema"], components)
+    elif content:
+        body = {}
+    return query, headers, body
+
+
+_schema_cache: dict = {}
+
+
 def is_login_redirect(response) -> bool:
     if response.status_code not in (301, 302, 303, 307, 308):
         return False
@@ -341,11 +437,18 @@ def is_login_redirect(response) -> bool:
     return any(page in location for page in LOGIN_PAGES)
 
 
-def verdict(response) -> str:
-    """'deny', 'allow' or 'error' (a 5xx) for one response."""
+def verdict(response, path: str = "") -> str:
+    """'deny', 'allow', 'deny-or-missing' (404) or 'error' (a 5xx) for one response.
+
+    503 is how an unconfigured inbound webhook refuses (see its row): a refusal, not a crash.
+    On the login pages themselves a redirect to the login page is the flow, not a refusal."""
     status = response.status_code
+    if status == 503:
+        return "deny"
     if status >= 500:
         return "error"
+    if is_login_redirect(response) and path.startswith(LOGIN_PAGES):
+        return "allow"
     if status in (401, 403, 404) or is_login_redirect(response):
         return "deny" if status != 404 else "deny-or-missing"
     return "allow"

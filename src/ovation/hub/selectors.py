@@ -460,7 +460,10 @@ def badges_for_contact(*, contact: Contact) -> list[BadgeAward]:
 def badges_catalogue(*, contact: Contact) -> list[tuple[Badge, BadgeAward | None]]:
     awards = {a.badge_id: a for a in badges_for_contact(contact=contact)}
     badges = Badge.objects.filter(Q(is_active=True) | Q(pk__in=list(awards)))
-    return [(b, awards.get(b.pk)) for b in badges]
+    # Earned first (newest first), then the ones still to earn, by name.
+    pairs = [(b, awards.get(b.pk)) for b in badges]
+    earned = sorted((p for p in pairs if p[1]), key=lambda p: p[1].awarded_at, reverse=True)
+    return earned + [p for p in pairs if p[1] is None]
 
 
 def motivation_answers(*, contact: Contact) -> dict[str, int]:

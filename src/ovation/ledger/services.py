@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from ovation.activity.services import event_publish
 from ovation.core.errors import Conflict, IdempotencyMismatch, ServiceError
 from ovation.directory.models import Contact
 from ovation.users.audit import audit_record
@@ -98,6 +99,23 @@ def ledger_post(
                 reason=reason,
                 actor=actor,
             )
+            if lifetime_delta > 0:
+                # Levels live in the hub; it hears of lifetime points rising through this event.
+                after = PointsBalance.objects.filter(contact=contact).values_list(
+                    "lifetime", flat=True
+                )[0]
+                event_publish(
+                    type="points.earned",
+                    contact=contact,
+                    data={
+                        "contact_id": contact.pk,
+                        "entry_id": entry.pk,
+                        "points": lifetime_delta,
+                        "lifetime_before": after - lifetime_delta,
+                        "lifetime_after": after,
+                        "source_type": source_type,
+                    },
+                )
             if kind in (LedgerEntry.Kind.ADJUST, LedgerEntry.Kind.CLAWBACK) or actor is not None:
                 audit_record(
                     action=f"points.{kind}",

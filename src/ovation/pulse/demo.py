@@ -177,7 +177,7 @@ def load(ctx) -> None:
             name=f"Relationship NPS {sent:%B %Y}",
             status=Campaign.Status.SENT,
             sent_at=sent,
-            reminder_after_days=5,
+            reminder_after_days=5 if sent + timedelta(days=5) < now else 0,  # no demo email blast
             reminder_sent_at=sent + timedelta(days=5) if sent + timedelta(days=5) < now else None,
             audience={"surveyed_days": 100},
             is_demo=True,

@@ -77,15 +77,23 @@ def campaign_audience(audience: dict) -> QuerySet[Contact]:
 
 
 def campaign_list() -> QuerySet[Campaign]:
-    return Campaign.objects.select_related("created_by").annotate(
-        invited=Count("invitations", filter=Q(invitations__sent_at__isnull=False), distinct=True),
-        answered=Count("responses", distinct=True),
-        p=Count("responses", filter=Q(responses__score__gte=9), distinct=True),
-        pa=Count(
-            "responses", filter=Q(responses__score__gte=7, responses__score__lte=8), distinct=True
-        ),
-        d=Count("responses", filter=Q(responses__score__lte=6), distinct=True),
-    ).order_by(F("sent_at").desc(nulls_first=True), "-created_at", "-id")
+    return (
+        Campaign.objects.select_related("created_by")
+        .annotate(
+            invited=Count(
+                "invitations", filter=Q(invitations__sent_at__isnull=False), distinct=True
+            ),
+            answered=Count("responses", distinct=True),
+            p=Count("responses", filter=Q(responses__score__gte=9), distinct=True),
+            pa=Count(
+                "responses",
+                filter=Q(responses__score__gte=7, responses__score__lte=8),
+                distinct=True,
+            ),
+            d=Count("responses", filter=Q(responses__score__lte=6), distinct=True),
+        )
+        .order_by(F("sent_at").desc(nulls_first=True), "-created_at", "-id")
+    )
 
 
 def campaign_rounds(campaigns) -> list[dict]:

@@ -43,17 +43,28 @@ _cache: dict = {}
 _TZ: dict[str, float] = {}
 
 
+SHARED_CHECK_SECONDS = 1.0
+_shared: dict = {}
+
+
 def _versions() -> tuple[str, str]:
-    """The directory and asks version tokens (one cache round trip)."""
+    """The directory and asks version tokens: this process's own writes count at once;
+    other processes' (through the shared cache) are looked up at most once a second."""
     keys = (DIRECTORY_VERSION_KEY, ASKS_VERSION_KEY)
-    try:
-        found = cache.get_many(keys)
-        for key in keys:
-            if key not in found:
-                cache.add(key, uuid.uuid4().hex, None)
-                found[key] = cache.get(key) or "missing"
-    except DatabaseError:
-        found = dict.fromkeys(keys, "no-cache")
+    db = connection.settings_dict.get("NAME")
+    seen = _shared.get(db)
+    if seen is None or time.monotonic() - seen[0] > SHARED_CHECK_SECONDS:
+        try:
+            found = cache.get_many(keys)
+            for key in keys:
+                if key not in found:
+                    cache.add(key, uuid.uuid4().hex, None)
+                    found[key] = cache.get(key) or "missing"
+        except DatabaseError:
+            found = dict.fromkeys(keys, "no-cache")
+        seen = (time.monotonic(), found)
+        _shared[db] = seen
+    found = seen[1]
     return tuple(f"{found[k]}:{local_version(k)}" for k in keys)
 
 
@@ -334,6 +345,31 @@ def _build_asks(cols: DirectoryColumns) -> AskState:
 
 
 @dataclass
+class AccountSummary:
+    pk: int | None
+    name: str
+
+
+class ContactSummary:
+    """What a match list shows of a contact (read in one narrow query)."""
+
+    __slots__ = ("pk", "id", "first_name", "last_name", "email", "title", "account")
+
+    def __init__(self, pk, first_name, last_name, email, title, account_id, account_name):
+        self.pk = self.id = pk
+        self.first_name, self.last_name, self.email, self.title = (
+            first_name,
+            last_name,
+            email,
+            title,
+        )
+        self.account = AccountSummary(account_id, account_name or "")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+@dataclass
 class Candidate:
     contact_id: int
     score: float  # 0..100
@@ -341,7 +377,7 @@ class Candidate:
     factors: dict[str, float]
     rule: str | None = None
     reason: str = ""
-    contact: Contact | None = None
+    contact: ContactSummary | None = None
 
 
 @dataclass
@@ -447,7 +483,7 @@ def match(
     else:
         req.text = None
     req.labels = _labels(request)
-    factors = scoring.factor_columns(sub, req, now)
+    factors = scoring.factor_columns(sub, req, now, prep.history)
     total = scoring.combine(factors, weights)
     taken = [a.contact_id for a in request.assignments.all()]
     n_taken = 0
@@ -491,12 +527,10 @@ def match(
         else:
             out.append(cand)
     if with_contacts and (out or misses):
-        by_id = {
-            c.pk: c
-            for c in Contact.objects.select_related("account")
-            .only("first_name", "last_name", "email", "title", "account__name")
-            .filter(pk__in=[c.contact_id for c in [*out, *misses]])
-        }
+        rows = Contact.objects.filter(pk__in=[c.contact_id for c in [*out, *misses]]).values_list(
+            "id", "first_name", "last_name", "email", "title", "account_id", "account__name"
+        )
+        by_id = {r[0]: ContactSummary(*r) for r in rows}
         for cand in [*out, *misses]:
             cand.contact = by_id.get(cand.contact_id)
     return MatchResult(out, misses, excluded, n, int(n_el) - n_taken)
@@ -511,6 +545,7 @@ class Prepared:
     position: np.ndarray  # contact index -> position in `scored`, or -1
     n_eligible: int
     block: dict[str, np.ndarray]
+    history: dict[str, np.ndarray]
     fatigue: object
     excluded: dict[str, int]
 
@@ -545,10 +580,10 @@ def _prepare(cols, state, rules, activity_type, now, today_ord, renewal_days) ->
         "industry": cols.industry[scored],
         "region": cols.region[scored],
         "country": cols.country[scored],
-        "band": cols.band[scored],
+        "band": cols.band[scored].astype(np.float32),
         "products": cols.products[scored],
-        "seniority": cols.seniority[scored],
-        "tz": cols.tz[scored],
+        "seniority": cols.seniority[scored].astype(np.float32),
+        "tz": cols.tz[scored].astype(np.float32),
         "last_ask": state.last_ask[scored],
         "ref_asked": state.ref_asked[scored],
         "ref_accepted": state.ref_accepted[scored],
@@ -558,7 +593,8 @@ def _prepare(cols, state, rules, activity_type, now, today_ord, renewal_days) ->
     }
     position = np.full(n, -1, np.int64)
     position[scored] = np.arange(scored.size)
-    return Prepared(scored, position, int(eligible.size), block, fat, excluded)
+    history = scoring.history_factors(block)
+    return Prepared(scored, position, int(eligible.size), block, history, fat, excluded)
 
 
 def _labels(request: ReferenceRequest) -> dict:

@@ -46,54 +46,69 @@ class RequestVector:
     labels: dict = field(default_factory=dict)  # names for explanations
 
 
-def factor_columns(cols: dict[str, np.ndarray], req: RequestVector, now: float) -> dict:
+def history_factors(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The factors that depend on the contact's history only (not on the request): computed
+    once per pool version. Smoothed: a contact never asked gets the prior (1/2, 3.5 of 5)."""
+    return {
+        "acceptance": (cols["ref_accepted"] + 1.0) / (cols["ref_asked"] + 2.0),
+        "rating": ((cols["rating_sum"] + 7.0) / (cols["rating_n"] + 2.0) - 1.0) / 4.0,
+        "load": 1.0 / (1.0 + cols["load"]),
+    }
+
+
+def _distance_fit(values: np.ndarray, target: int) -> np.ndarray:
+    """1 - |value - target| / 4 on ordinal codes; missing (-1) scores 0."""
+    fit = 1.0 - np.abs(values - np.float32(target)) * np.float32(0.25)
+    fit[values < 0] = 0.0
+    return fit
+
+
+def factor_columns(
+    cols: dict[str, np.ndarray],
+    req: RequestVector,
+    now: float,
+    history: dict[str, np.ndarray] | None = None,
+) -> dict:
     """Compute every factor for the candidates in `cols` (arrays of equal length).
 
     cols: industry, region, country, band, products, seniority, tz, last_ask (epoch days,
-    -inf = never), ref_asked, ref_accepted, rating_sum, rating_n, load."""
+    -inf = never), ref_asked, ref_accepted, rating_sum, rating_n, load. `history` may hold
+    `history_factors(cols)` computed in advance."""
     n = cols["industry"].shape[0]
-    zeros = np.zeros(n)
+    zeros = np.zeros(n, np.float32)
     f: dict[str, np.ndarray] = {}
-    f["industry"] = (cols["industry"] == req.industry).astype(float) if req.industry >= 0 else zeros
+    f["industry"] = (
+        (cols["industry"] == req.industry).astype(np.float32) if req.industry >= 0 else zeros
+    )
     if req.country >= 0 or req.region >= 0:
-        region = np.zeros(n)
         if not math.isnan(req.tz):
-            tz_fit = np.clip(1.0 - np.abs(cols["tz"] - req.tz) / 12.0, 0.0, 1.0)
-            region = np.where(np.isnan(tz_fit), 0.0, tz_fit * 0.5)
+            region = np.abs(cols["tz"] - np.float32(req.tz))
+            region *= np.float32(-1 / 24)
+            region += np.float32(0.5)
+            np.clip(region, 0.0, 0.5, out=region)  # NaN (no timezone) stays NaN...
+            region[np.isnan(region)] = 0.0  # ...and scores 0
+        else:
+            region = np.zeros(n, np.float32)
         if req.region >= 0:
-            region = np.where(cols["region"] == req.region, 0.8, region)
+            region[cols["region"] == req.region] = 0.8
         if req.country >= 0:
-            region = np.where(cols["country"] == req.country, 1.0, region)
+            region[cols["country"] == req.country] = 1.0
         f["region"] = region
     else:
         f["region"] = zeros
-    if req.band >= 0:
-        f["size"] = np.where(
-            cols["band"] >= 0, 1.0 - np.abs(cols["band"].astype(float) - req.band) / 4.0, 0.0
-        )
-    else:
-        f["size"] = zeros
+    f["size"] = _distance_fit(cols["band"], req.band) if req.band >= 0 else zeros
     if req.n_products:
-        f["products"] = (
-            np.bitwise_count(cols["products"] & np.int64(req.products)).astype(float)
-            / req.n_products
-        )
+        f["products"] = np.bitwise_count(cols["products"] & np.int64(req.products)).astype(
+            np.float32
+        ) * np.float32(1 / req.n_products)
     else:
         f["products"] = zeros
     f["text"] = req.text if req.text is not None else zeros
-    if req.seniority >= 0:
-        f["seniority"] = np.where(
-            cols["seniority"] >= 0,
-            1.0 - np.abs(cols["seniority"].astype(float) - req.seniority) / 4.0,
-            0.0,
-        )
-    else:
-        f["seniority"] = zeros
-    days = now - cols["last_ask"]
-    f["recency"] = np.minimum(days / RECENCY_FULL_DAYS, 1.0)  # never asked: inf -> 1
-    f["acceptance"] = (cols["ref_accepted"] + 1.0) / (cols["ref_asked"] + 2.0)
-    f["rating"] = ((cols["rating_sum"] + 7.0) / (cols["rating_n"] + 2.0) - 1.0) / 4.0
-    f["load"] = 1.0 / (1.0 + cols["load"])
+    f["seniority"] = (
+        _distance_fit(cols["seniority"], req.seniority) if req.seniority >= 0 else zeros
+    )
+    f["recency"] = np.minimum((now - cols["last_ask"]) / RECENCY_FULL_DAYS, 1.0)
+    f.update(history if history is not None else history_factors(cols))
     return f
 
 

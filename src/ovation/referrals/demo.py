@@ -14,6 +14,7 @@ from django.test.utils import override_settings
 from ovation.activity.models import Activity
 from ovation.core.errors import ServiceError
 from ovation.directory.models import Contact
+from ovation.ledger.models import LedgerEntry
 
 from . import services
 from .models import (
@@ -99,8 +100,12 @@ def already_loaded(ctx) -> bool:
 
 
 def reset(ctx) -> None:
+    # Referral ids restart after a reset, so the ledger entries and activities keyed by them
+    # go too (as the hub's demo does for its own entries).
     WebhookReceipt.objects.all().delete()
     ReferralReward.objects.all().delete()
+    LedgerEntry.objects.filter(source_type="referral").delete()
+    Activity.objects.filter(kind__startswith="referral.").delete()
     ReferralEvent.objects.all().delete()
     Referral.objects.all().delete()
     ReferralClick.objects.all().delete()

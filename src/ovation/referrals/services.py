@@ -349,7 +349,9 @@ def referral_confirm(*, token: str) -> Referral:
         raise ServiceError("this confirmation link is not valid or has expired") from exc
     with transaction.atomic():
         referral = (
-            Referral.objects.select_for_update().select_related("program").filter(pk=data["r"])
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("program")
+            .filter(pk=data["r"])
         ).first()
         if referral is None:
             raise NotFound("this referral no longer exists")
@@ -380,7 +382,7 @@ def _allowed(from_status: str, to_status: str) -> bool:
 
 def _locked(referral_id: int) -> Referral:
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("program", "referrer", "referrer__account")
         .filter(pk=referral_id)
         .first()

@@ -1,10 +1,9 @@
 """Profiles, recommendations, the shared budget and campaigns, against the real modules."""
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
-from collections import Counter
-
 from django.utils import timezone
 
 from ovation.core.errors import Conflict
@@ -14,7 +13,6 @@ from ovation.motivation import selectors, services
 from ovation.motivation.campaigns import campaign_plan
 from ovation.motivation.models import Campaign, Observation, Prediction, Profile
 from ovation.references.budget import Ask, ask_record
-from ovation.references.models import FatiguePolicy
 
 from .factories import AdvocateFactory, ChallengeFactory, StaffFactory, past_asks
 
@@ -212,7 +210,10 @@ def test_campaign_for_an_event_uses_the_programs_invitation():
     c = AdvocateFactory()
     start = timezone.now() + timedelta(days=20)
     event = Event.objects.create(
-        title="User conference", kind="conference", starts_at=start, ends_at=start + timedelta(hours=8)
+        title="User conference",
+        kind="conference",
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
     )
     campaign = services.campaign_send(
         name="Conference",

@@ -41,9 +41,7 @@ def test_ignored_counts_half_a_decline():
 
 def test_declined_speaking_and_accepted_feedback_rank_feedback_first():
     a, b = model.prior_params(POP, 4.0)
-    a, b, *_ = model.fold(
-        a, b, [(SPEAKING, "declined")] * 2 + [(FEEDBACK, "accepted")] * 3
-    )
+    a, b, *_ = model.fold(a, b, [(SPEAKING, "declined")] * 2 + [(FEEDBACK, "accepted")] * 3)
     p_feedback, p_speaking = model.predict(a, b, np.array([FEEDBACK, SPEAKING]))
     assert p_feedback > 0.5 > 0.3 > p_speaking
 

@@ -1,0 +1,157 @@
+"""Abuse limits on everything a stranger can hit: staff login (axes lockout), hub sign-in code
+requests and code checks, referral codes, the referral lead form and survey answers.
+
+Each test floods one door from one IP and asserts the exact request that starts being refused
+and that refused requests change nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from ovation.users.models import User
+
+from .conftest import make_advocate
+
+pytestmark = pytest.mark.django_db
+
+IP = "203.0.113.9"
+
+
+def test_staff_login_locks_out_after_ten_failures_even_with_the_right_password(client, settings):
+    User.objects.create_user("admin@acme.test", "right-password-123", role="admin")
+    assert settings.AXES_FAILURE_LIMIT == 10
+    statuses = [
+        client.post(
+            "/auth/login/",
+            {"login": "admin@acme.test", "password": f"wrong-{i}"},
+            REMOTE_ADDR=IP,
+        ).status_code
+        for i in range(10)
+    ]
+    # allauth re-renders the form for a wrong password; the 10th failure trips the lockout.
+    assert statuses[:9] == [200] * 9
+    locked = client.post(
+        "/auth/login/", {"login": "admin@acme.test", "password": "right-password-123"}, REMOTE_ADDR=IP
+    )
+    assert locked.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_login_lockout_is_per_user_and_ip_so_others_can_still_sign_in(client):
+    User.objects.create_user("admin@acme.test", "right-password-123", role="admin")
+    User.objects.create_user("sales@acme.test", "right-password-456", role="sales")
+    for i in range(10):
+        client.post("/auth/login/", {"login": "admin@acme.test", "password": f"x{i}"}, REMOTE_ADDR=IP)
+    ok = client.post(
+        "/auth/login/",
+        {"login": "sales@acme.test", "password": "right-password-456"},
+        REMOTE_ADDR="198.51.100.20",
+    )
+    assert ok.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="sales@acme.test").pk)
+
+
+def test_hub_code_requests_are_limited_per_email_and_send_no_more_mail(client):
+    make_advocate("ada@customer.test")
+    statuses = []
+    for i in range(7):
+        response = client.post(
+            "/hub/login/", {"email": "ada@customer.test"}, REMOTE_ADDR=f"198.51.100.{i}"
+        )
+        statuses.append(response.status_code)
+    assert statuses[:5] == [302] * 5
+    assert statuses[5:] == [429, 429]
+    assert len(mail.outbox) == 5
+
+
+def test_hub_code_requests_are_limited_per_ip_across_addresses(client):
+    statuses = [
+        client.post("/hub/login/", {"email": f"p{i}@probe.test"}, REMOTE_ADDR=IP).status_code
+        for i in range(22)
+    ]
+    assert statuses[:20] == [302] * 20
+    assert statuses[20:] == [429, 429]
+
+
+def test_hub_code_guessing_is_limited_per_ip(client):
+    make_advocate("ada@customer.test")
+    client.post("/hub/login/", {"email": "ada@customer.test"}, REMOTE_ADDR=IP)
+    statuses = [
+        client.post("/hub/login/code/", {"code": f"{i:06d}"}, REMOTE_ADDR=IP).status_code
+        for i in range(42)
+    ]
+    assert 429 in statuses
+    first_refusal = statuses.index(429)
+    assert first_refusal <= 40
+    assert set(statuses[first_refusal:]) == {429}
+    assert "_auth_user_id" not in client.session
+
+
+def test_unknown_referral_codes_get_a_friendly_404_then_429_with_retry_after(client):
+    statuses = [
+        client.get(f"/r/ZZZZZZ{i:04d}", REMOTE_ADDR=IP).status_code for i in range(32)
+    ]
+    assert statuses[:30] == [404] * 30
+    assert statuses[30:] == [429, 429]
+    limited = client.get("/r/ZZZZZZ9999", REMOTE_ADDR=IP)
+    assert limited["Retry-After"] == "60"
+    # another client is not affected
+    assert client.get("/r/ZZZZZZ9998", REMOTE_ADDR="198.51.100.1").status_code == 404
+
+
+def test_referral_lead_form_is_limited_per_ip_and_refused_posts_store_nothing(client):
+    from ovation.referrals.models import Referral
+    from ovation.referrals.tests.factories import LinkFactory, ProgramFactory
+
+    link = LinkFactory(program=ProgramFactory(slug="customers"))
+    statuses = []
+    for i in range(12):
+        statuses.append(
+            client.post(
+                f"/refer/customers/?ref={link.code}",
+                {
+                    "first_name": "Sam",
+                    "email": f"sam{i}@northwind{i}.test",
+                    "company": "Northwind",
+                    "consent": "on",
+                    "website": "",
+                },
+                REMOTE_ADDR=IP,
+            ).status_code
+        )
+    assert statuses[10:] == [429, 429]
+    assert Referral.objects.count() == statuses.count(302) == 10
+
+
+@pytest.fixture
+def invitation(db):
+    from ovation.pulse.models import Campaign, SurveyInvitation
+
+    contact = make_advocate("nps@customer.test")
+    campaign = Campaign.objects.create(name="Q1 NPS")
+    return SurveyInvitation.objects.create(
+        campaign=campaign, contact=contact, expires_at=timezone.now() + timedelta(days=30)
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MISSING: /s/<token> (ovation.pulse.views.survey) has no rate limit; "
+    "see docs/security.md 'Abuse limits'",
+)
+def test_survey_answers_are_rate_limited_per_ip(client, invitation):
+    statuses = [
+        client.post(
+            f"/s/{invitation.token}", {"score": str(i % 11), "reason": "spam"}, REMOTE_ADDR=IP
+        ).status_code
+        for i in range(60)
+    ]
+    assert 429 in statuses
+
+
+def test_unknown_survey_tokens_are_404_and_tokens_are_unguessable(client, invitation):
+    assert client.get("/s/not-a-real-token", REMOTE_ADDR=IP).status_code == 404
+    # 18 random bytes: guessing is not a practical attack even without a limit.
+    assert len(invitation.token) >= 24
