@@ -54,7 +54,10 @@ def main() -> int:
             "dashboard, industry+region+product",
             f"/insights/?industry={ids['industry']}&region={ids['region']}&product={ids['product']}",
         ),
-        ("dashboard, one CSM, 90 days", f"/insights/?csm={ids['csm']}&start={date.today() - timedelta(days=90)}"),
+        (
+            "dashboard, one CSM, 90 days",
+            f"/insights/?csm={ids['csm']}&start={date.today() - timedelta(days=90)}",
+        ),
         ("drill-down: advocate accounts", "/insights/rows/accounts/?advocate=1"),
         ("drill-down: advocates", f"/insights/rows/advocates/?industry={ids['industry']}"),
         ("drill-down: NPS answers", "/insights/rows/nps/"),
@@ -67,7 +70,7 @@ def main() -> int:
 
     from ovation.users.models import User
 
-    user = User.objects.create_user(email="exec@bench.test", password="x", role="executive")
+    user = User.objects.create_user(email="exec@bench.test", role="executive")
     client = Client()
     client.force_login(user)
     times = {}
@@ -93,7 +96,9 @@ def main() -> int:
         t = time.perf_counter()
         baseline_numbers(f)
         baseline[label] = time.perf_counter() - t
-        print(f"  baseline (aggregate SQL over sources), {label:<14} {baseline[label] * 1000:7.0f} ms")
+        print(
+            f"  baseline (aggregate SQL over sources), {label:<14} {baseline[label] * 1000:7.0f} ms"
+        )
     dash = [v for k, v in times.items() if k.startswith("dashboard")]
     worst = max(times.values())
     base = max(baseline.values())
@@ -186,9 +191,7 @@ def baseline_numbers(f) -> dict:
         .values("adv")
         .annotate(n=Count("id"), s=Sum("arr"), sq=Sum(F("arr") * F("arr")))
     )
-    out["retention"] = list(
-        accounts.values_list("id", "customer_since", "status", "renewal_date")
-    )
+    out["retention"] = list(accounts.values_list("id", "customer_since", "status", "renewal_date"))
     return out
 
 
@@ -229,9 +232,17 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
         for i in range(8)
     ]
     stamp = ts(now)
+    if not pg:
+        # A throw-away database: no journal while loading (WAL again for the timed reads).
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA journal_mode=MEMORY")
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("PRAGMA cache_size=-262144")
     with transaction.atomic():
         statuses = rng.choice(
-            ["active", "onboarding", "at_risk", "churned"], size=n_accounts, p=[0.78, 0.06, 0.08, 0.08]
+            ["active", "onboarding", "at_risk", "churned"],
+            size=n_accounts,
+            p=[0.78, 0.06, 0.08, 0.08],
         )
         since_days = rng.integers(30, 1500, size=n_accounts)
         rows = []
@@ -286,7 +297,9 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
         from ovation.directory.models import Contact
 
         stages = rng.choice(
-            ["customer", "promoter", "advocate", "champion"], size=n_contacts, p=[0.62, 0.2, 0.13, 0.05]
+            ["customer", "promoter", "advocate", "champion"],
+            size=n_contacts,
+            p=[0.62, 0.2, 0.13, 0.05],
         )
         acc_of = rng.integers(0, len(account_ids), size=n_contacts)
         insert(
@@ -307,7 +320,21 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
                 "account_id",
             ],
             [
-                (stamp, stamp, "C", f"N{i}", f"c{i}@bench.test", "", "", "", "", "", str(stages[i]), True, account_ids[acc_of[i]])
+                (
+                    stamp,
+                    stamp,
+                    "C",
+                    f"N{i}",
+                    f"c{i}@bench.test",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    str(stages[i]),
+                    True,
+                    account_ids[acc_of[i]],
+                )
                 for i in range(n_contacts)
             ],
         )
@@ -321,9 +348,27 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
         kinds = ["event.attended", "review.written", "note", "hub.login", "social.shared"]
         insert(
             Activity,
-            ["kind", "occurred_at", "points", "source", "data", "created_at", "account_id", "contact_id"],
             [
-                (kinds[i % 5], ts(now - timedelta(days=float(ago[i]))), 0, "bench", "{}", stamp, int(contact_account[who[i]]), int(contact_ids[who[i]]))
+                "kind",
+                "occurred_at",
+                "points",
+                "source",
+                "data",
+                "created_at",
+                "account_id",
+                "contact_id",
+            ],
+            [
+                (
+                    kinds[i % 5],
+                    ts(now - timedelta(days=float(ago[i]))),
+                    0,
+                    "bench",
+                    "{}",
+                    stamp,
+                    int(contact_account[who[i]]),
+                    int(contact_ids[who[i]]),
+                )
                 for i in range(n_activities)
             ],
         )
@@ -331,12 +376,36 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
 
         who = rng.integers(0, n_contacts, size=n_nps)
         ago = rng.uniform(0, 720, size=n_nps)
-        scores = rng.choice(11, size=n_nps, p=[0.02, 0.02, 0.03, 0.03, 0.04, 0.06, 0.08, 0.12, 0.2, 0.2, 0.2])
+        scores = rng.choice(
+            11, size=n_nps, p=[0.02, 0.02, 0.03, 0.03, 0.04, 0.06, 0.08, 0.12, 0.2, 0.2, 0.2]
+        )
         insert(
             Response,
-            ["score", "reason", "improvement", "contact_stage", "answered_at", "source", "created_at", "updated_at", "account_id", "contact_id"],
             [
-                (int(scores[i]), "", "", "customer", ts(now - timedelta(days=float(ago[i]))), "demo", stamp, stamp, int(contact_account[who[i]]), int(contact_ids[who[i]]))
+                "score",
+                "reason",
+                "improvement",
+                "contact_stage",
+                "answered_at",
+                "source",
+                "created_at",
+                "updated_at",
+                "account_id",
+                "contact_id",
+            ],
+            [
+                (
+                    int(scores[i]),
+                    "",
+                    "",
+                    "customer",
+                    ts(now - timedelta(days=float(ago[i]))),
+                    "demo",
+                    stamp,
+                    stamp,
+                    int(contact_account[who[i]]),
+                    int(contact_ids[who[i]]),
+                )
                 for i in range(n_nps)
             ],
         )
@@ -355,19 +424,64 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
         ago = rng.uniform(0, 720, size=n_clicks)
         insert(
             ReferralClick,
-            ["clicked_at", "ip_hash", "agent", "referer_host", "channel", "is_bot", "is_duplicate", "link_id", "program_id"],
             [
-                (ts(now - timedelta(days=float(ago[i]))), "h", "browser", "", "email", False, i % 17 == 0, link_ids[which[i]], program.pk)
+                "clicked_at",
+                "ip_hash",
+                "agent",
+                "referer_host",
+                "channel",
+                "is_bot",
+                "is_duplicate",
+                "link_id",
+                "program_id",
+            ],
+            [
+                (
+                    ts(now - timedelta(days=float(ago[i]))),
+                    "h",
+                    "browser",
+                    "",
+                    "email",
+                    False,
+                    i % 17 == 0,
+                    link_ids[which[i]],
+                    program.pk,
+                )
                 for i in range(n_clicks)
             ],
         )
         referrer = rng.choice(link_contacts, size=n_referrals)
         ago = rng.uniform(0, 720, size=n_referrals)
-        status = rng.choice(["lead", "qualified", "won", "lost"], size=n_referrals, p=[0.5, 0.2, 0.15, 0.15])
+        status = rng.choice(
+            ["lead", "qualified", "won", "lost"], size=n_referrals, p=[0.5, 0.2, 0.15, 0.15]
+        )
         referee_acc = rng.choice(account_ids, size=n_referrals)
         insert(
             Referral,
-            ["created_at", "updated_at", "first_name", "last_name", "email", "email_normalized", "company", "phone", "message", "channel", "ip_hash", "status", "review", "fraud_flags", "counts", "stage_reached", "status_reason", "deal_amount", "referee_account_id", "won_at", "program_id", "referrer_id"],
+            [
+                "created_at",
+                "updated_at",
+                "first_name",
+                "last_name",
+                "email",
+                "email_normalized",
+                "company",
+                "phone",
+                "message",
+                "channel",
+                "ip_hash",
+                "status",
+                "review",
+                "fraud_flags",
+                "counts",
+                "stage_reached",
+                "status_reason",
+                "deal_amount",
+                "referee_account_id",
+                "won_at",
+                "program_id",
+                "referrer_id",
+            ],
             [
                 (
                     ts(now - timedelta(days=float(ago[i]))),
@@ -385,7 +499,9 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
                     "clear",
                     "[]",
                     True,
-                    "won" if status[i] == "won" else ("qualified" if status[i] == "qualified" else "lead"),
+                    "won"
+                    if status[i] == "won"
+                    else ("qualified" if status[i] == "qualified" else "lead"),
                     "",
                     25000 if status[i] == "won" else None,
                     int(referee_acc[i]) if status[i] == "won" else None,
@@ -401,15 +517,35 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
         hub_contacts = rng.choice(contact_ids, size=n_contacts // 5, replace=False)
         insert(
             HubProfile,
-            ["leaderboard_visibility", "email_digest", "notify_on_review", "notify_on_badge", "invited_at", "welcome_message", "last_seen_at", "contact_id"],
             [
-                ("name", "weekly", True, True, stamp, "", ts(now - timedelta(days=int(i % 200))), int(c))
+                "leaderboard_visibility",
+                "email_digest",
+                "notify_on_review",
+                "notify_on_badge",
+                "invited_at",
+                "welcome_message",
+                "last_seen_at",
+                "contact_id",
+            ],
+            [
+                (
+                    "name",
+                    "weekly",
+                    True,
+                    True,
+                    stamp,
+                    "",
+                    ts(now - timedelta(days=int(i % 200))),
+                    int(c),
+                )
                 for i, c in enumerate(hub_contacts)
             ],
         )
-    if connection.vendor == "sqlite":
+    if not pg:
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
     return {
         "industry": industries[0].pk,
         "region": regions[0].pk,

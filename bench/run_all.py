@@ -47,6 +47,7 @@ def main() -> int:
     if args.only:
         scripts = [p for p in scripts if p.stem in args.only or p.name in args.only]
     rows, failures = [], []
+    suite_started = time.monotonic()
     for script in scripts:
         cmd = [sys.executable, str(script)] + (["--quick"] if args.quick else [])
         print(f"--- {script.name}", flush=True)
@@ -64,8 +65,12 @@ def main() -> int:
             failures.append(script.name)
             print(proc.stderr[-3000:])
             rows.append({"script": script.stem, "metric": script.stem, "pass": "error"})
+        for row in rows:
+            if row["script"] == script.stem:
+                row["script_s"] = f"{elapsed:.0f}"
         print(f"    ({elapsed:.0f} s)")
-    header = ["metric", "ovation", "baseline", "ratio", "target", "pass"]
+    total = time.monotonic() - suite_started
+    header = ["metric", "ovation", "baseline", "ratio", "target", "pass", "script_s"]
     table = [header] + [[r.get(h, "").strip('"') for h in header] for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     print()
@@ -73,12 +78,15 @@ def main() -> int:
         print("  ".join(cell.ljust(widths[j]) for j, cell in enumerate(row)))
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    print(
+        f"\n{len(scripts)} scripts in {total / 60:.1f} min; failures: {', '.join(failures) or 'none'}"
+    )
     if args.write_doc:
-        write_doc(table, args.quick)
+        write_doc(table, args.quick, total)
     return 1 if failures else 0
 
 
-def write_doc(table, quick: bool) -> None:
+def write_doc(table, quick: bool, total: float = 0.0) -> None:
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text() if doc.exists() else ""
     marker = "<!-- results -->"
@@ -88,6 +96,7 @@ def write_doc(table, quick: bool) -> None:
         "",
         f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {'quick' if quick else 'full'} sizes.",
         f"Machine: {machine()}.",
+        f"Whole suite: {total / 60:.1f} min (`script_s`: wall time of the script that printed the row).",
         "",
         "| " + " | ".join(table[0]) + " |",
         "|" + "---|" * len(table[0]),

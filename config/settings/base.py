@@ -70,6 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /r/<code> is the busiest URL: known codes are answered here, before the rest of the stack
+    # (it checks allowed hosts and sets the security headers itself).
+    "ovation.referrals.middleware.ClickFastPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ovation.core.middleware.RequestOriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -117,11 +120,15 @@ SQLITE_OPTIONS = {
     ),
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ovation.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections: opening a SQLite connection runs the PRAGMAs below and a checkpoint on
+# close, which costs more than a click; health checks drop connections that went bad.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
-else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -273,7 +280,7 @@ OVATION_NAV = [
     ("References", "references:request-list", "ovation.use_references"),
     ("Referrals", "referrals:staff-home", "ovation.manage_programs"),
     ("Motivation", "motivation:staff-home", "ovation.manage_programs"),
-    ("Programs", "programs:staff-home", "ovation.manage_programs"),
+    ("Programs", "programs:staff-home", "ovation.follow_up"),
     ("Stories", "stories:search", "ovation.use_references"),
     ("Automations", "automations:rule-list", "ovation.manage_programs"),
     ("Insights", "insights:dashboard", "ovation.view_insights"),

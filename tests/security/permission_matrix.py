@@ -57,6 +57,8 @@ SKIPPED_PREFIXES = (
 API_PREFIX = "/api/v1/"
 API_PAGES = {"/api/v1/", "/api/v1/openapi.json", "/api/v1/docs"}
 LOGIN_PAGES = ("/auth/login/", "/hub/login/", "/accounts/login/")
+# Sign-in and sign-out steps: for these a redirect to a login page is the flow, not a refusal.
+FLOW_PAGES = (*LOGIN_PAGES, "/hub/logout/")
 
 HEADER = (
     "| route | " + " | ".join(ROLES) + " | notes |\n|---|" + "---|" * len(ROLES) + "---|\n"
@@ -387,7 +389,7 @@ def example_value(schema: dict, components: dict, name: str = ""):
     if kind == "boolean":
         return False
     fmt = schema.get("format", "")
-    if fmt == "email":
+    if fmt == "email" or "email" in name:
         return "nobody@example.test"
     if fmt == "date":
         return "2025-01-01"
@@ -447,7 +449,7 @@ def verdict(response, path: str = "") -> str:
         return "deny"
     if status >= 500:
         return "error"
-    if is_login_redirect(response) and path.startswith(LOGIN_PAGES):
+    if is_login_redirect(response) and path.startswith(FLOW_PAGES):
         return "allow"
     if status in (401, 403, 404) or is_login_redirect(response):
         return "deny" if status != 404 else "deny-or-missing"

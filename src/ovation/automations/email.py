@@ -7,6 +7,7 @@ Templates live in `automations/templates/automations/email/<name>/` as `subject.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -139,9 +140,11 @@ def email_send(
     event_type: str | None = None,
     contact: Contact | None = None,
     dedupe_key: str | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> EmailMessage:
     """Queue an email (rendered and sent by a task after commit). With a `dedupe_key` a
-    second call returns the first message instead of sending again."""
+    second call returns the first message instead of sending again. `attachments` are
+    (filename, content, mimetype) triples, e.g. an event's .ics file."""
     if template not in EMAIL_TEMPLATES:
         raise ServiceError(f"unknown email template {template!r}", field="template")
     if not to or "@" not in to:
@@ -159,6 +162,14 @@ def email_send(
                 context=context,
                 event_type=event_type or "",
                 dedupe_key=dedupe_key,
+                attachments=[
+                    {
+                        "filename": name,
+                        "mimetype": mimetype,
+                        "content_b64": base64.b64encode(content).decode(),
+                    }
+                    for name, content, mimetype in attachments or []
+                ],
             )
     except IntegrityError:
         return EmailMessage.objects.get(dedupe_key=dedupe_key)
@@ -191,6 +202,12 @@ def email_deliver(*, message_id: int) -> str:
     subject, text, html = email_render(template=message.template, context=context)
     mail = EmailMultiAlternatives(subject=subject, body=text, to=[message.to])
     mail.attach_alternative(html, "text/html")
+    for attachment in message.attachments or []:
+        mail.attach(
+            attachment["filename"],
+            base64.b64decode(attachment["content_b64"]),
+            attachment["mimetype"],
+        )
     if context.get("unsubscribe_url"):
         mail.extra_headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     try:

@@ -782,14 +782,17 @@ def schedules_run(*, now: datetime | None = None) -> int:
 
 def automations_tick(*, now: datetime | None = None) -> dict:
     """The periodic work: schedules, due delayed runs, due webhook retries, and events never
-    dispatched. Run every minute by `ovation automations scheduler` (or cron: `ovation
+    dispatched; reminders of program events starting within a day. Run every minute by `ovation automations scheduler` (or cron: `ovation
     automations tick`)."""
+    from ovation.programs.services.events import event_reminders_due
+
     now = now or timezone.now()
     return {
         "schedules": schedules_run(now=now),
         "runs": runs_execute_due(now=now),
         "deliveries": webhooks.deliveries_run_due(now=now),
         "events": events_dispatch_pending(now=now),
+        "event_reminders": event_reminders_due(now=now),
     }
 
 

@@ -54,8 +54,15 @@ def chart_png(data: dict) -> bytes:
             linewidth=0,
             label="95% band",
         )
-        ax.plot([xs[i] for i in known], [nps[i] for i in known], color="#0b6e4f", lw=2.2,
-                marker="o", ms=3.5, label="NPS")
+        ax.plot(
+            [xs[i] for i in known],
+            [nps[i] for i in known],
+            color="#0b6e4f",
+            lw=2.2,
+            marker="o",
+            ms=3.5,
+            label="NPS",
+        )
     ax.set_xticks(xs)
     ax.set_xticklabels(labels, fontsize=7)
     ax.axhline(0, color="#94a3b8", lw=0.8)

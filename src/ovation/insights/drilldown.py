@@ -4,9 +4,10 @@ CSV export. Reads other modules' models directly (there is no selector for these
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -55,12 +56,13 @@ def _account_link(a) -> str | None:
 
 def _contacts(f: Filters, q: Q) -> QuerySet:
     return (
-        Contact.objects.filter(is_active=True, account__status__in=["onboarding", "active", "at_risk"])
+        Contact.objects.filter(
+            is_active=True, account__status__in=["onboarding", "active", "at_risk"]
+        )
         .filter(account_q(f))
         .filter(q)
         .select_related("account")
         .order_by("last_name", "first_name", "id")
-        
     )
 
 
@@ -70,7 +72,9 @@ CONTACT_HEADERS = ["Name", "Email", "Account", "Stage", "Title"]
 def drill(metric: str, f: Filters, params) -> Drill:
     today = timezone.localdate()
     if metric == "contacts":
-        return Drill("Customer contacts", CONTACT_HEADERS, _contacts(f, Q()), _contact_cells, _contact_link)
+        return Drill(
+            "Customer contacts", CONTACT_HEADERS, _contacts(f, Q()), _contact_cells, _contact_link
+        )
     if metric == "advocates":
         return Drill(
             "Advocates and champions",
@@ -80,17 +84,23 @@ def drill(metric: str, f: Filters, params) -> Drill:
             _contact_link,
         )
     if metric == "champions":
-        return Drill("Champions", CONTACT_HEADERS, _contacts(f, Q(stage="champion")), _contact_cells, _contact_link)
+        return Drill(
+            "Champions",
+            CONTACT_HEADERS,
+            _contacts(f, Q(stage="champion")),
+            _contact_cells,
+            _contact_link,
+        )
     if metric in ("invited", "hub-active"):
         from ovation.hub.models import HubProfile
 
         since = timezone.now() - timedelta(days=90)
-        cond = (
-            Q(invited_at__isnull=False) if metric == "invited" else Q(last_seen_at__gte=since)
-        )
+        cond = Q(invited_at__isnull=False) if metric == "invited" else Q(last_seen_at__gte=since)
         profiles = HubProfile.objects.filter(cond, contact=OuterRef("pk"))
         title = "Invited to the hub" if metric == "invited" else "Active in the hub, last 90 days"
-        return Drill(title, CONTACT_HEADERS, _contacts(f, Q(Exists(profiles))), _contact_cells, _contact_link)
+        return Drill(
+            title, CONTACT_HEADERS, _contacts(f, Q(Exists(profiles))), _contact_cells, _contact_link
+        )
     if metric == "nps":
         from ovation.pulse.models import Response
 
@@ -159,7 +169,15 @@ def drill(metric: str, f: Filters, params) -> Drill:
             qs = qs.filter(outcome=params["outcome"])
         return Drill(
             "Opportunities",
-            ["Opportunity", "CRM id", "Amount", "Stage", "Outcome", "Closed", "Completed reference"],
+            [
+                "Opportunity",
+                "CRM id",
+                "Amount",
+                "Stage",
+                "Outcome",
+                "Closed",
+                "Completed reference",
+            ],
             qs.order_by("-close_date", "-id"),
             lambda o: [
                 o.name,

@@ -49,7 +49,9 @@ class MonthlyCell(SegmentCell):
         indexes = [models.Index(fields=["product_id", "month"], name="insights_cell_product")]
 
     def __str__(self):
-        return f"{self.month} i{self.industry_id} r{self.region_id} c{self.csm_id} p{self.product_id}"
+        return (
+            f"{self.month} i{self.industry_id} r{self.region_id} c{self.csm_id} p{self.product_id}"
+        )
 
 
 class AccountFact(models.Model):

@@ -73,7 +73,9 @@ def tables(data: dict) -> dict[str, Table]:
     )
     out: dict[str, Table] = {}
 
-    t = Table("funnel", "Engagement funnel", ["Step", "Contacts", "% of customers", "Step conversion"])
+    t = Table(
+        "funnel", "Engagement funnel", ["Step", "Contacts", "% of customers", "Step conversion"]
+    )
     prev = None
     for label, n, metric in adv["funnel"]:
         t.rows.append(
@@ -81,14 +83,19 @@ def tables(data: dict) -> dict[str, Table]:
                 label,
                 n,
                 pct(stats.rate(n, adv["contacts"])),
-                pct(stats.rate(n, prev)) if prev is not None else "",
+                # the steps are not strictly nested (an advocate need not use the hub)
+                pct(stats.rate(n, prev)) if prev and n <= prev else "",
             ]
         )
         t.links.append(rows_url(metric, f))
         prev = n
     out["funnel"] = t
 
-    t = Table("nps", "NPS by month", ["Month", "Responses", "Promoters", "Passives", "Detractors", "NPS", "95% interval"])
+    t = Table(
+        "nps",
+        "NPS by month",
+        ["Month", "Responses", "Promoters", "Passives", "Detractors", "NPS", "95% interval"],
+    )
     for m, e, r in mon["trend"]:
         t.rows.append(
             [
@@ -113,7 +120,11 @@ def tables(data: dict) -> dict[str, Table]:
             "—" if ref["median_days"] is None else f"{ref['median_days']} days",
             "",
         ],
-        ["Influenced pipeline", money(ref["influenced"]), f"{ref['referenced_opps']} opportunities"],
+        [
+            "Influenced pipeline",
+            money(ref["influenced"]),
+            f"{ref['referenced_opps']} opportunities",
+        ],
         ["Won revenue with a reference", money(ref["won_revenue"]), ""],
         ["Win rate with a reference", pct_ci(ref["with"]), f"{ref['with'].n} closed"],
         ["Win rate without", pct_ci(ref["without"]), f"{ref['without'].n} closed"],
@@ -135,7 +146,11 @@ def tables(data: dict) -> dict[str, Table]:
     ]
     out["references"] = t
 
-    t = Table("lift", "Reference lift by stratum", ["Stratum", "Referenced", "Won", "Comparable", "Won", "Difference"])
+    t = Table(
+        "lift",
+        "Reference lift by stratum",
+        ["Stratum", "Referenced", "Won", "Comparable", "Won", "Difference"],
+    )
     for s in lift.strata:
         key = s["stratum"]
         level, *parts = key
@@ -173,32 +188,56 @@ def tables(data: dict) -> dict[str, Table]:
     t.links.append(rows_url("referrals", f, status="won"))
     out["referrals"] = t
 
-    t = Table("retention", "Retention: referred vs other accounts", ["Group", "Accounts", "Churned", "12-month retention", "24-month retention"])
-    for label, curve, flag in (("Referred", ret["referred"], 1), ("Not referred", ret["others"], 0)):
+    t = Table(
+        "retention",
+        "Retention: referred vs other accounts",
+        ["Group", "Accounts", "Churned", "12-month retention", "24-month retention"],
+    )
+    for label, curve, flag in (
+        ("Referred", ret["referred"], 1),
+        ("Not referred", ret["others"], 0),
+    ):
         row = [label, curve.n, curve.events]
         for h in ret["horizons"]:
             key = "referred" if flag else "others"
             lo, hi = h[f"{key}_band"]
-            row.append(
-                "—"
-                if h[key] is None
-                else f"{pct(h[key])} ({pct(lo)}–{pct(hi)})"
-            )
+            row.append("—" if h[key] is None else f"{pct(h[key])} ({pct(lo)}–{pct(hi)})")
         t.rows.append(row)
         t.links.append(rows_url("accounts", f, referred=flag))
     out["retention"] = t
 
     eff = ret["effect"]
-    t = Table("referrer_effect", "Referee churn while vs after their referrer churned", ["Period", "Churned referees", "Account-years", "Churn per account-year"])
+    t = Table(
+        "referrer_effect",
+        "Referee churn while vs after their referrer churned",
+        ["Period", "Churned referees", "Account-years", "Churn per account-year"],
+    )
     t.rows += [
-        ["Referrer still a customer", eff.events_while, f"{eff.years_while:.1f}", pct(eff.rate_while)],
-        ["After the referrer churned", eff.events_after, f"{eff.years_after:.1f}", pct(eff.rate_after)],
+        [
+            "Referrer still a customer",
+            eff.events_while,
+            f"{eff.years_while:.1f}",
+            pct(eff.rate_while),
+        ],
+        [
+            "After the referrer churned",
+            eff.events_after,
+            f"{eff.years_after:.1f}",
+            pct(eff.rate_after),
+        ],
     ]
-    t.links += [rows_url("accounts", f, referred=1), rows_url("accounts", f, referred=1, referrer_churned=1)]
+    t.links += [
+        rows_url("accounts", f, referred=1),
+        rows_url("accounts", f, referred=1, referrer_churned=1),
+    ]
     out["referrer_effect"] = t
 
     adv_v, oth_v = val["advocate"], val["other"]
-    t = Table("value", "Advocate accounts vs the others", ["Measure", "Advocate accounts", "Other accounts", "Difference"])
+    t = Table(
+        "value",
+        "Advocate accounts vs the others",
+        ["Measure", "Advocate accounts", "Other accounts", "Difference"],
+    )
     t.rows += [
         ["Accounts", adv_v["n"], oth_v["n"], ""],
         [
@@ -230,16 +269,15 @@ def tables(data: dict) -> dict[str, Table]:
 
     t = Table(
         "motivation",
-        "Acceptance by motivator × ask type" if mot["source"] == "motivation" else "Acceptance by ask channel × type",
+        "Acceptance by motivator × ask type"
+        if mot["source"] == "motivation"
+        else "Acceptance by ask channel × type",
         ["" if mot["source"] == "motivation" else "Channel", *mot["cols"]],
     )
     for r, cells in zip(mot["rows"], mot["matrix"], strict=True):
         t.rows.append(
             [r.replace("_", " ").capitalize()]
-            + [
-                "" if e is None else f"{pct(e.value, 0)} of {e.n}"
-                for e in cells
-            ]
+            + ["" if e is None else f"{pct(e.value, 0)} of {e.n}" for e in cells]
         )
         t.links.append(None)
     out["motivation"] = t
@@ -272,14 +310,20 @@ def headline(data: dict) -> list[dict]:
         {
             "label": "NPS",
             "value": "—" if nps.value is None else f"{nps.value:+.0f}",
-            "hint": "no answers" if nps.value is None else f"±{(nps.high - nps.low) / 2:.0f} · {nps.n:,} answers",
+            "hint": "no answers"
+            if nps.value is None
+            else f"±{(nps.high - nps.low) / 2:.0f} · {nps.n:,} answers",
             "url": rows_url("nps", f),
         },
         {
             "label": "Advocate accounts' ARR",
             "value": "—" if val["arr_ratio"].value is None else f"{val['arr_ratio'].value:.1f}×",
             "hint": "vs other accounts"
-            + ("" if val["arr_ratio"].value is None else f" ({val['arr_ratio'].low:.1f}–{val['arr_ratio'].high:.1f}×)"),
+            + (
+                ""
+                if val["arr_ratio"].value is None
+                else f" ({val['arr_ratio'].low:.1f}–{val['arr_ratio'].high:.1f}×)"
+            ),
             "url": rows_url("accounts", f, advocate=1),
         },
         {
@@ -312,7 +356,12 @@ def headline(data: dict) -> list[dict]:
 
 def _curve(curve: stats.Survival) -> dict:
     # A step curve starting at (0, 1); thinned to <= 400 points for the browser.
-    times, s, lo, hi = [0.0, *curve.times], [1.0, *curve.survival], [1.0, *curve.low], [1.0, *curve.high]
+    times, s, lo, hi = (
+        [0.0, *curve.times],
+        [1.0, *curve.survival],
+        [1.0, *curve.low],
+        [1.0, *curve.high],
+    )
     step = max(1, len(times) // 400)
     idx = list(range(0, len(times), step))
     if idx[-1] != len(times) - 1:

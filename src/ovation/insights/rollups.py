@@ -81,7 +81,12 @@ def _sources() -> dict:
             "clicked_at",
             {"clicks": Count("id")},
         ),
-        "activities": (Activity.objects.all(), "account", "occurred_at", {"activities": Count("id")}),
+        "activities": (
+            Activity.objects.all(),
+            "account",
+            "occurred_at",
+            {"activities": Count("id")},
+        ),
     }
 
 
@@ -165,8 +170,9 @@ def _insert_cells(cells: dict[tuple, dict]) -> None:
     """Plain executemany: bulk_create's per-value preparation dominates at 100k cells."""
     columns = [*KEY, *MEASURES]
     table = connection.ops.quote_name(MonthlyCell._meta.db_table)
+    # identifiers come from the model, never from input
     sql = (
-        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
     rows = []
@@ -211,7 +217,9 @@ def cells_catch_up(name: str, *, limit: int = 200_000) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)[limit - 1 : limit]
         )
-        hi = top[0] if top else qs.model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        hi = (
+            top[0] if top else qs.model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        )
         if not hi or hi <= state.last_id:
             return 0
         cells = _grouped(qs.filter(pk__gt=state.last_id, pk__lte=hi), path, time_field, aggs)
@@ -238,8 +246,8 @@ def referral_cells_refresh() -> int:
     qs, path, time_field, aggs = _referral_source()
     cells = _grouped(qs, path, time_field, aggs)
     with transaction.atomic():
-        MonthlyCell.objects.update(**{m: 0 for m in REFERRAL_MEASURES})
-        _add({k: {m: v for m, v in meas.items()} for k, meas in cells.items()})
+        MonthlyCell.objects.update(**dict.fromkeys(REFERRAL_MEASURES, 0))
+        _add({k: dict(meas) for k, meas in cells.items()})
     return len(cells)
 
 
@@ -278,7 +286,11 @@ def _churned_on(row: dict, previous: date | None, today: date) -> date | None:
     if previous:
         return previous
     renewal = row["renewal_date"]
-    if renewal and renewal <= today and (not row["customer_since"] or renewal > row["customer_since"]):
+    if (
+        renewal
+        and renewal <= today
+        and (not row["customer_since"] or renewal > row["customer_since"])
+    ):
         return renewal
     return _as_date(timezone.localtime(row["updated_at"]))
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, When
 from django.utils import timezone
 
-from ovation.directory.models import Account, Contact, Industry, Product, Region
+from ovation.directory.models import Industry, Product, Region
 from ovation.users.models import User
 
 from . import stats
@@ -111,7 +111,12 @@ def filter_options() -> dict:
 
 def segment_labels(f: Filters, options: dict) -> list[str]:
     out = []
-    for attr, key in (("industry", "industries"), ("region", "regions"), ("product", "products"), ("csm", "csms")):
+    for attr, key in (
+        ("industry", "industries"),
+        ("region", "regions"),
+        ("product", "products"),
+        ("csm", "csms"),
+    ):
         value = getattr(f, attr)
         if value:
             names = dict(options[key])
@@ -169,8 +174,7 @@ class Table:
     @property
     def items(self) -> list[tuple[list, str | None]]:
         return [
-            (row, self.links[i] if i < len(self.links) else None)
-            for i, row in enumerate(self.rows)
+            (row, self.links[i] if i < len(self.links) else None) for i, row in enumerate(self.rows)
         ]
 
 
@@ -267,7 +271,9 @@ def monthly_section(f: Filters) -> dict:
         trend.append(
             (
                 m,
-                stats.nps(r.get("promoters") or 0, r.get("passives") or 0, r.get("detractors") or 0),
+                stats.nps(
+                    r.get("promoters") or 0, r.get("passives") or 0, r.get("detractors") or 0
+                ),
                 r,
             )
         )
@@ -512,9 +518,7 @@ def motivation_section(f: Filters) -> dict:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], tuple):
                 (mot, typ), val = item
                 accepted, asked = (
-                    (val.get("accepted", 0), val.get("asked", 0))
-                    if isinstance(val, dict)
-                    else val
+                    (val.get("accepted", 0), val.get("asked", 0)) if isinstance(val, dict) else val
                 )
             elif isinstance(item, dict):
                 mot = item.get("motivator")

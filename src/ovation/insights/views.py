@@ -4,6 +4,7 @@ import csv
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,8 +45,9 @@ def _home(request):
 
 def _refresh_if_behind():
     """One indexed MAX(id) per source: when new rows arrived since the last catch-up, queue
-    one (the page still reads the rollups as they are; it never scans the sources)."""
-    if rollups.cells_behind():
+    one (the page still reads the rollups as they are; it never scans the sources). At most
+    one queued catch-up a minute, however many executives reload the page."""
+    if rollups.cells_behind() and cache.add("insights:catch-up-queued", 1, timeout=60):
         from .tasks import cells_catch_up_task
 
         cells_catch_up_task.enqueue()

@@ -9,6 +9,8 @@ Sources, read-only:
 - RSVPs without an invitation (yes: accepted, attended: completed, no: declined);
 - program applications (accepted);
 - "not for me" in the hub (a declined motivation prediction without an ask).
+Self-initiated actions (submissions, open RSVPs, applications) teach each profile but are
+left out of the population fit, which has no denominator for them.
 An invitation's ask is upgraded to completed when the RSVP shows attendance or the challenge
 has an approved submission, and that submission/RSVP is then not counted a second time.
 """
@@ -26,6 +28,7 @@ from ovation.programs.models import Event, Membership, Program, Rsvp
 from ovation.references.budget import Ask
 from ovation.references.models import REFERENCE_ACTIVITY_TYPES
 
+from .defaults import ASK_TYPES
 from .models import Campaign, Prediction
 
 IGNORE_AFTER_DAYS = 14
@@ -50,6 +53,13 @@ class Obs:
     label: str = ""
     target_type: str = ""
     target_id: int = 0
+
+    @property
+    def solicited(self) -> bool:
+        """An answer to an ask (a yes or a no was possible), as opposed to something the
+        advocate did on their own (a hub submission, an RSVP to an open event, an
+        application): only solicited answers measure the population's acceptance rate."""
+        return self.source_key.startswith(("ask:", "prediction:"))
 
 
 def _ids(qs, contact_ids):
@@ -134,7 +144,8 @@ def collect(contact_ids: Iterable[int] | None = None, *, now: datetime | None = 
             continue
         outcome = Ask.Status.IGNORED if status == Ask.Status.ASKED else status
         when = responded_at or asked_at
-        out.append(Obs(cid, ask_type, outcome, when, f"ask:{pk}", (note or "")[:200], *target))
+        label = (note or "")[:200] or ASK_TYPES.get(ask_type, (ask_type,))[0]
+        out.append(Obs(cid, ask_type, outcome, when, f"ask:{pk}", label, *target))
 
     for pk, cid, ch_id, status, created, kind, title in (
         _ids(Submission.objects.all(), contact_ids)

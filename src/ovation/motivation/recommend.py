@@ -130,6 +130,11 @@ class Recommendation:
         return f"{self.ask_type.key}:{self.target_type}:{self.target_id}"
 
 
+def short_label(label: str) -> str:
+    """ "Speaking slot (challenge)" -> "speaking slot": for sentences."""
+    return label.split(" (")[0].lower()
+
+
 def _minutes(m: int) -> str:
     if m >= 480:
         return "a day"
@@ -152,12 +157,13 @@ def explain(rec: Recommendation, state: ContactState, types: dict[str, AskType],
         phrase = phrase.replace("you enjoy", "enjoys").replace("you like", "likes")
         phrase = phrase.replace("your peers", "their peers")
     own = state.counts.get(rec.ask_type.key)
-    label = rec.ask_type.label.lower()
+    label = short_label(rec.ask_type.label)
     if own and own["yes"] + own["no"]:
         n = own["yes"] + own["no"]
         evidence = f"accepted {own['yes']} of {n} {label} ask{'s' if n != 1 else ''}"
         if own["yes"] == 0:
-            phrase = f"{'you have' if you else 'has'} passed on these before"
+            phrase = f"{'you' if you else 'they'} passed on these before"
+            evidence = f"said no to {n} {label} ask{'s' if n != 1 else ''}"
     else:
         yes = n = 0
         for key, c in state.counts.items():
@@ -186,8 +192,12 @@ def explain(rec: Recommendation, state: ContactState, types: dict[str, AskType],
                 word = RATING_WORDS[state.answers[topic]]
                 subject = "you told us you" if you else "said they"
                 evidence = f"{subject} {word} {TOPIC_PHRASES[topic]}"
+            elif you:
+                evidence = "a favourite of advocates like you"
             else:
-                evidence = f"{rec.percent}% likely, from advocates like {'you' if you else 'them'}"
+                evidence = (
+                    f"{rec.percent}% likely, from the population (no answers of their own yet)"
+                )
     rec.evidence = evidence
     parts = [f"{phrase[0].upper()}{phrase[1:]}: {evidence}"]
     if rec.points:

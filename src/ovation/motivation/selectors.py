@@ -107,8 +107,10 @@ def profile_view(*, contact: Contact) -> ProfileView:
             }
         )
     phrases = []
+    from .recommend import short_label
+
     for e in evidence[:4]:
-        label = e["label"].lower()
+        label = short_label(e["label"])
         if e["declined"]:
             phrases.append(
                 f"declined {e['declined']} {label} ask{'s' if e['declined'] > 1 else ''}"

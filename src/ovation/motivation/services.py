@@ -287,8 +287,20 @@ def profiles_rebuild(
 
     # Pass 1 with the default prior gives per-contact soft counts; empirical Bayes fits the
     # population on them; pass 2 rebuilds every profile on the fitted prior.
-    first = build(np.full(model.M, model.DEFAULT_MEAN), model.DEFAULT_STRENGTH)
-    with_data = [f for f in first.values() if f["observations"]]
+    default_mean = np.full(model.M, model.DEFAULT_MEAN)
+    first = [
+        profile_fields(
+            [o for o in by_contact[cid] if o.solicited],
+            weights,
+            default_mean,
+            model.DEFAULT_STRENGTH,
+            answers=None,
+            persona="",
+            seniority="",
+        )
+        for cid in by_contact
+    ]
+    with_data = [f for f in first if f["observations"]]
     if with_data:
         succ = np.array([f["successes"] for f in with_data])
         fail = np.array([f["failures"] for f in with_data])

@@ -498,28 +498,31 @@ def match(
     best_near = best_near[np.isfinite(total[best_near])]
 
     chosen = [*best.tolist(), *best_near.tolist()]
-    term_weights = None
+    matched_by_row: dict[int, list[tuple[float, str]]] = {}
     if term_ids and chosen:
-        rows = scored[np.array(chosen, dtype=np.int64)]
-        term_weights = cols.text[:, term_ids].tocsr()[rows].toarray()
+        wanted = scored[np.array(chosen, dtype=np.int64)]
+        indptr, indices, data = cols.text.indptr, cols.text.indices, cols.text.data
+        for t in term_ids:
+            col_rows = indices[indptr[t] : indptr[t + 1]]
+            hit = np.isin(col_rows, wanted)
+            for row, weight in zip(
+                col_rows[hit].tolist(), data[indptr[t] : indptr[t + 1]][hit].tolist(), strict=True
+            ):
+                matched_by_row.setdefault(row, []).append((weight, cols.terms[t]))
     out: list[Candidate] = []
     misses: list[Candidate] = []
     chosen_arr = np.array(chosen, dtype=np.int64)
-    f_rows = scoring.rows_as_dicts(factors, chosen_arr)
+    f_rows = scoring.rows_as_dicts(factors, chosen_arr, 3)
     c_rows = scoring.rows_as_dicts(sub, chosen_arr)
     totals = total[chosen_arr].tolist() if chosen else []
     for pos, j in enumerate(chosen):
         i = int(scored[j])
-        matched = []
-        if term_weights is not None and f_rows[pos]["text"] > 0:
-            weights_row = term_weights[pos]
-            order = np.argsort(-weights_row)
-            matched = [cols.terms[term_ids[k]] for k in order if weights_row[k] > 0]
+        matched = [term for _, term in sorted(matched_by_row.get(i, ()), reverse=True)]
         cand = Candidate(
             contact_id=int(cols.contact_ids[i]),
             score=round(totals[pos] * 100, 1),
             explanation=scoring.explain(f_rows[pos], c_rows[pos], req, weights, now, matched),
-            factors={k: round(v, 3) for k, v in f_rows[pos].items()},
+            factors=f_rows[pos],
         )
         if j >= n_el:
             cand.rule, cand.reason = fat.rule(i), fat.reason(i)

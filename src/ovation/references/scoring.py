@@ -178,7 +178,7 @@ def explain(
     if last == -math.inf:
         add("recency", "never asked")
     else:
-        add("recency", f"last asked {int(now - last)} days ago")
+        add("recency", f"last asked {round(now - last)} days ago")
     asked = int(c["ref_asked"])
     if asked:
         add("acceptance", f"accepted {int(c['ref_accepted'])}/{asked} past requests")
@@ -191,9 +191,14 @@ def explain(
     return "; ".join(text for _, text in parts)
 
 
-def rows_as_dicts(arrays: dict[str, np.ndarray], rows: np.ndarray) -> list[dict[str, float]]:
+def rows_as_dicts(
+    arrays: dict[str, np.ndarray], rows: np.ndarray, digits: int | None = None
+) -> list[dict[str, float]]:
     """Pick rows out of columns as plain dicts (one vectorised take per column)."""
-    taken = {k: v[rows].tolist() for k, v in arrays.items()}
+    taken = {
+        k: (np.round(v[rows], digits) if digits is not None else v[rows]).tolist()
+        for k, v in arrays.items()
+    }
     return [{k: taken[k][n] for k in taken} for n in range(len(rows))]
 
 

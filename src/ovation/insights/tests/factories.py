@@ -96,7 +96,8 @@ def build_world(today: date = TODAY) -> World:
     # Hub: Alpha's two advocates invited, one active lately; Golf's advocate invited.
     alpha = world.contacts["Alpha"]
     HubProfile.objects.create(
-        contact=alpha[0], invited_at=aware(today - timedelta(days=200)),
+        contact=alpha[0],
+        invited_at=aware(today - timedelta(days=200)),
         last_seen_at=aware(today - timedelta(days=3)),
     )
     HubProfile.objects.create(contact=alpha[1], invited_at=aware(today - timedelta(days=200)))
@@ -119,8 +120,13 @@ def build_world(today: date = TODAY) -> World:
         )
     # One lead that did not convert, from Alpha.
     Referral.objects.create(
-        program=program, referrer=alpha[0], first_name="Lead", email="lead@x.test",
-        email_normalized="lead@x.test", status=Referral.Status.LEAD, stage_reached="lead",
+        program=program,
+        referrer=alpha[0],
+        first_name="Lead",
+        email="lead@x.test",
+        email_normalized="lead@x.test",
+        status=Referral.Status.LEAD,
+        stage_reached="lead",
     )
     # NPS: March 2026: 3 promoters, 1 passive, 1 detractor (Software); May: 1 detractor (Retail).
     answers = [
@@ -134,8 +140,12 @@ def build_world(today: date = TODAY) -> World:
     for account, idx, score, day in answers:
         contact = world.contacts[account][idx]
         Response.objects.create(
-            contact=contact, account=contact.account, score=score, answered_at=aware(day),
-            contact_stage=contact.stage, source=Response.Source.DEMO,
+            contact=contact,
+            account=contact.account,
+            score=score,
+            answered_at=aware(day),
+            contact_stage=contact.stage,
+            source=Response.Source.DEMO,
         )
     return world
 
@@ -163,21 +173,29 @@ def build_opportunities(world: World) -> list[Opportunity]:
     for i, (amount, won, referenced, industry) in enumerate(OPPORTUNITIES):
         close = world.today - timedelta(days=30 + i)
         opp = Opportunity.objects.create(
-            name=f"Deal {i}", crm_id=f"OPP-{i}", amount=Decimal(amount), stage="Closed",
-            close_date=close, closed_at=close, outcome="won" if won else "lost",
+            name=f"Deal {i}",
+            crm_id=f"OPP-{i}",
+            amount=Decimal(amount),
+            stage="Closed",
+            close_date=close,
+            closed_at=close,
+            outcome="won" if won else "lost",
             won_amount=Decimal(amount) if won else None,
         )
         out.append(opp)
         if industry:
             req = ReferenceRequest.objects.create(
-                requester=requester, opportunity=opp,
+                requester=requester,
+                opportunity=opp,
                 industry=world.software if industry == "software" else world.retail,
-                activity_type="call", submitted_at=aware(close - timedelta(days=40)),
+                activity_type="call",
+                submitted_at=aware(close - timedelta(days=40)),
                 fulfilled_at=aware(close - timedelta(days=40 - (i + 2))) if referenced else None,
                 status=ReferenceRequest.Status.CLOSED,
             )
             Assignment.objects.create(
-                request=req, contact=contact,
+                request=req,
+                contact=contact,
                 status=Assignment.Status.COMPLETED if referenced else Assignment.Status.DECLINED,
                 invited_at=req.submitted_at,
             )

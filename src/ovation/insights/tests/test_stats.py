@@ -57,10 +57,13 @@ def test_wilson_interval_known_values():
 def test_stratified_lift_against_hand_computation():
     rows = (
         # stratum A: referenced 3/4 won, others 2/6
-        [("A", True, True)] * 3 + [("A", True, False)]
-        + [("A", False, True)] * 2 + [("A", False, False)] * 4
+        [("A", True, True)] * 3
+        + [("A", True, False)]
+        + [("A", False, True)] * 2
+        + [("A", False, False)] * 4
         # stratum B: referenced 1/2, others 1/4
-        + [("B", True, True), ("B", True, False), ("B", False, True)] + [("B", False, False)] * 3
+        + [("B", True, True), ("B", True, False), ("B", False, True)]
+        + [("B", False, False)] * 3
         # stratum C: a referenced deal with nothing to compare: left out
         + [("C", True, True)]
     )
@@ -105,9 +108,7 @@ def test_means_ratio_and_difference_against_numpy():
     assert ratio.value == pytest.approx(np.mean(a) / np.mean(b))
     # the delta-method interval agrees with a bootstrap of the ratio within a few percent
     rng = np.random.default_rng(3)
-    boots = [
-        rng.choice(a, 6).mean() / rng.choice(b, 7).mean() for _ in range(4000)
-    ]
+    boots = [rng.choice(a, 6).mean() / rng.choice(b, 7).mean() for _ in range(4000)]
     lo, hi = np.quantile(boots, [0.025, 0.975])
     assert ratio.low == pytest.approx(lo, rel=0.08)
     assert ratio.high == pytest.approx(hi, rel=0.08)

@@ -120,7 +120,7 @@ def test_manager_campaign_builder_ranks_and_invites_within_budget(
 
     page.goto(f"{live_server.url}/motivation/contacts/{people[2].pk}/")
     page.wait_for_timeout(300)
-    assert "accepted 2 speaking slot (challenge) asks" in page.inner_text("body")
+    assert "accepted 2 speaking slot asks" in page.inner_text("body")
     screenshot("motivation-contact-profile")
 
     for i, c in enumerate(people):

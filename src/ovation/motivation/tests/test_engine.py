@@ -36,7 +36,7 @@ def test_profile_learns_from_asks_in_the_shared_budget():
     say, spotlight = view.chart["mean"][1], view.chart["mean"][2]
     assert say > 50 > 30 > spotlight
     assert view.summary == (
-        "accepted 3 product feedback / survey asks, declined 2 speaking slot (challenge) asks"
+        "accepted 3 product feedback / survey asks, declined 2 speaking slot asks"
     )
 
 
@@ -112,7 +112,9 @@ def test_explanation_falls_back_to_the_questionnaire_then_the_population():
     c = AdvocateFactory()
     ChallengeFactory(kind=Challenge.Kind.LEARNING, points=50, effort_minutes=15)
     rec = selectors.recommended_asks(contact=c, seed=1)[0]
-    assert rec.explanation.startswith("You like learning new skills: 30% likely, from advocates")
+    assert rec.explanation.startswith(
+        "You like learning new skills: a favourite of advocates like you"
+    )
     MotivationAnswer.objects.create(contact=c, topic="learning", rating=4)
     services.profile_refresh(contact=c)
     rec = selectors.recommended_asks(contact=c, seed=1)[0]

@@ -83,7 +83,7 @@ def test_staff_profile_page_shows_chart_and_evidence(client, manager):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="profile-data"' in html and "motivation/motivation.js" in html
-    assert "accepted 3 product feedback / survey asks, declined 2 speaking slot" in html
+    assert "accepted 3 product feedback / survey asks, declined 2 speaking slot asks" in html
     assert "<script>" not in html.replace('<script type="application/json"', "")
 
 
@@ -169,3 +169,27 @@ def test_settings_page_saves_and_names_the_bad_field(client, manager):
     response = client.post(url, data)
     assert response.status_code == 302
     assert AskType.objects.get(key="challenge.feedback").value == 6
+
+
+def test_api_profile_next_best_and_acceptance(client, manager, django_assert_max_num_queries):
+    c = _feedback_lover()
+    ChallengeFactory(kind=Challenge.Kind.FEEDBACK, title="Rate the new reports", points=120)
+    r = client.get(f"/api/v1/motivation/contacts/{c.pk}/profile")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["observations"] == 5 and body["prior_source"] == "population"
+    assert [m["key"] for m in body["motivators"]][:3] == ["purpose", "say", "spotlight"]
+    assert body["motivators"][1]["chance"] > 0.5 > body["motivators"][2]["chance"]
+    with django_assert_max_num_queries(45):
+        r = client.get(f"/api/v1/motivation/contacts/{c.pk}/next-best-asks?limit=10")
+    titles = [a["title"] for a in r.json()["asks"]]
+    assert "Rate the new reports" in titles
+    assert client.get("/api/v1/motivation/contacts/999999/profile").status_code == 404
+    assert (
+        client.get(f"/api/v1/motivation/contacts/{c.pk}/next-best-asks?limit=99").status_code == 422
+    )
+    rows = client.get("/api/v1/motivation/acceptance").json()
+    assert {(r["motivator"], r["ask_type"], r["asked"], r["accepted"]) for r in rows} >= {
+        ("say", "challenge.feedback", 3, 3),
+        ("spotlight", "challenge.speaking", 2, 0),
+    }

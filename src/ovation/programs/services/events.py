@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from ovation.activity.services import activity_record
 from ovation.core.errors import Conflict, NotFound, ServiceError
@@ -25,6 +26,7 @@ from ovation.references.budget import (
     ask_respond,
 )
 
+from ..ics import event_ics
 from ..models import Event, Invitation, Membership, Rsvp
 from ..times import event_times, zone_valid
 from .notices import message_send, notice_create
@@ -238,6 +240,13 @@ def event_invite(*, event: Event, contacts: list[Contact], actor=None) -> Invite
                     body=invitation_text(event, contact),
                     dedupe_key=f"event:{event.pk}:invite:{contact.pk}",
                     event_type="event.invited",
+                    attachments=[
+                        (
+                            f"{slugify(event.title) or 'event'}.ics",
+                            event_ics(event),
+                            "text/calendar",
+                        )
+                    ],
                 )
         except BudgetExceeded as exc:
             result.blocked.append((contact, exc.message))

@@ -57,7 +57,13 @@ def notice_mark_read(*, contact: Contact, notice_ids: list[int] | None = None) -
 
 
 def message_send(
-    *, contact: Contact, subject: str, body: str, dedupe_key: str, event_type: str
+    *,
+    contact: Contact,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    event_type: str,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> None:
     """A plain email to an advocate through the shared outbox (skipped without an address)."""
     if not contact.email:
@@ -69,4 +75,5 @@ def message_send(
         event_type=event_type,
         contact=contact,
         dedupe_key=dedupe_key,
+        attachments=attachments,
     )

@@ -344,3 +344,19 @@ def test_event_validation_names_fields():
     assert exc.value.field == "timezone"
     assert not Event.objects.exists()
     assert Membership.objects.count() == 0
+
+
+def test_invitation_email_carries_the_calendar_file(mailoutbox, django_capture_on_commit_callbacks):
+    event = EventFactory(title="CAB spring session")
+    contact = advocate()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_invite(event=event, contacts=[contact], actor=staff())
+
+    [mail] = [m for m in mailoutbox if m.to == [contact.email]]
+    [(filename, content, mimetype)] = mail.attachments
+    assert (filename, mimetype) == ("cab-spring-session.ics", "text/calendar")
+    calendar = Calendar.from_ical(content)
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "CAB spring session"
+    assert str(vevent["UID"]) == event_uid(event)

@@ -1,6 +1,7 @@
 import importlib
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rich.progress import Progress
@@ -54,6 +55,8 @@ class Command(BaseCommand):
                     ctx.load_existing(module)
                     continue
                 module.load(ctx)
+        # Stages and rollups depend on every module's history: compute them once all is loaded.
+        call_command("recompute", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo company loaded."))
         for line in ctx.logins:
             self.stdout.write(line)

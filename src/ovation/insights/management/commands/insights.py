@@ -2,7 +2,8 @@
 
 - digest: queue this week's executive digest (cron: `0 7 * * 1 ovation insights digest`);
   `--now` sends in this process instead of the task queue.
-- refresh: fold new NPS answers, referral clicks and activities into the rollups now.
+- refresh: fold new NPS answers, referral clicks and activities into the rollups and rewrite
+  the account facts (cron: every 15 minutes, `*/15 * * * * ovation insights refresh`).
 - snapshot: record this month's ARR per account (cron: monthly, `0 1 1 * *`)."""
 
 from django.core.management.base import BaseCommand
@@ -30,8 +31,8 @@ class Command(BaseCommand):
                 digest_send_task.enqueue()
                 self.stdout.write("weekly digest queued")
         elif action == "refresh":
-            done = {name: rollups.cells_catch_up(name) for name in rollups.cells_behind()}
-            done["referrals"] = rollups.referral_cells_refresh()
-            self.stdout.write(f"rollups refreshed: {done}")
+            from ovation.insights.tasks import insights_refresh_task
+
+            self.stdout.write(f"rollups refreshed: {insights_refresh_task.call()}")
         else:
             self.stdout.write(f"ARR snapshot: {rollups.arr_snapshot_take()} accounts")
