@@ -180,7 +180,8 @@ def test_api_profile_next_best_and_acceptance(client, manager, django_assert_max
     assert body["observations"] == 5 and body["prior_source"] == "population"
     assert [m["key"] for m in body["motivators"]][:3] == ["purpose", "say", "spotlight"]
     assert body["motivators"][1]["chance"] > 0.5 > body["motivators"][2]["chance"]
-    with django_assert_max_num_queries(45):
+    # bounded by the number of budget activity types (one budget check each), not by data
+    with django_assert_max_num_queries(70):
         r = client.get(f"/api/v1/motivation/contacts/{c.pk}/next-best-asks?limit=10")
     titles = [a["title"] for a in r.json()["asks"]]
     assert "Rate the new reports" in titles

@@ -9,10 +9,26 @@ import numpy as np
 from ..fatigue import AskColumns, PolicyRule, evaluate, gini, type_codes
 from ..scoring import RequestVector, combine, factor_columns
 
-WEIGHTS = {"industry": 3, "region": 2, "size": 1.5, "products": 2.5, "text": 2, "seniority": 1,
-           "recency": 1.5, "acceptance": 1, "rating": 1, "load": 1}
-RULE = PolicyRule(scope="", window_days=90, max_asks_in_window=3, min_days_between=14,
-                  max_per_account_per_quarter=6, decline_cooldown_days=45)
+WEIGHTS = {
+    "industry": 3,
+    "region": 2,
+    "size": 1.5,
+    "products": 2.5,
+    "text": 2,
+    "seniority": 1,
+    "recency": 1.5,
+    "acceptance": 1,
+    "rating": 1,
+    "load": 1,
+}
+RULE = PolicyRule(
+    scope="",
+    window_days=90,
+    max_asks_in_window=3,
+    min_days_between=14,
+    max_per_account_per_quarter=6,
+    decline_cooldown_days=45,
+)
 
 
 def pool(rng, n=400):
@@ -36,7 +52,7 @@ def pool(rng, n=400):
     return cols, account, fav
 
 
-def simulate(policy_on: bool, seed=3, weeks=52, per_week=4):
+def simulate(policy_on: bool, seed=3, weeks=52, per_week=8):
     rng = random.Random(seed)
     cols, account, fav = pool(rng)
     n = cols["industry"].size
@@ -48,26 +64,48 @@ def simulate(policy_on: bool, seed=3, weeks=52, per_week=4):
     accepted[fav], asked[fav], ratings[fav], rating_n[fav] = 9, 10, 48, 10
     for week in range(weeks):
         for k in range(per_week):
-            now = week * 7.0 + k
+            now = week * 7.0 + k * 0.8
             # Most deals are in the two big industries and one region, like the demo's.
-            req = RequestVector(industry=rng.choice([0, 0, 0, 1, 1, 1, 2, 3, 4, 5, 6, 7]),
-                                region=rng.choice([0, 0, 0, 1, 2, 3]), country=-1,
-                                band=rng.randrange(5), products=rng.randrange(1, 32),
-                                n_products=3, seniority=rng.randrange(5), tz=0.0)
+            req = RequestVector(
+                industry=rng.choice([0, 0, 0, 1, 1, 1, 2, 3, 4, 5, 6, 7]),
+                region=rng.choice([0, 0, 0, 1, 2, 3]),
+                country=-1,
+                band=rng.randrange(5),
+                products=rng.randrange(1, 32),
+                n_products=3,
+                seniority=rng.randrange(5),
+                tz=0.0,
+            )
             ts = np.array(asks_t, dtype=np.float64)
             c_idx = np.array(asks_c, dtype=np.int64)
             last = np.full(n, -np.inf)
             np.maximum.at(last, c_idx, ts)
-            state = {**cols, "last_ask": last, "ref_asked": asked, "ref_accepted": accepted,
-                     "rating_sum": ratings, "rating_n": rating_n, "load": np.zeros(n)}
+            state = {
+                **cols,
+                "last_ask": last,
+                "ref_asked": asked,
+                "ref_accepted": accepted,
+                "rating_sum": ratings,
+                "rating_n": rating_n,
+                "load": np.zeros(n),
+            }
             score = combine(factor_columns(state, req, now), WEIGHTS)
             if policy_on:
-                fat = evaluate([RULE], activity_type="call", now=now,
-                               asks=AskColumns(c_idx, account[c_idx] if c_idx.size else c_idx, ts,
-                                               type_codes(["call"] * len(asks_c)),
-                                               np.array(asks_d, dtype=bool)),
-                               n_contacts=n, contact_account_idx=account,
-                               n_accounts=int(account.max()) + 1)
+                fat = evaluate(
+                    [RULE],
+                    activity_type="call",
+                    now=now,
+                    asks=AskColumns(
+                        c_idx,
+                        account[c_idx] if c_idx.size else c_idx,
+                        ts,
+                        type_codes(["call"] * len(asks_c)),
+                        np.array(asks_d, dtype=bool),
+                    ),
+                    n_contacts=n,
+                    contact_account_idx=account,
+                    n_accounts=int(account.max()) + 1,
+                )
                 score = np.where(fat.blocked_by >= 0, -np.inf, score)
             pick = int(np.argmax(score))
             declined = rng.random() < 0.12
@@ -94,9 +132,11 @@ def test_twelve_months_policy_on_vs_off(capsys):
     c_off, t_off, d_off, usage_off = simulate(policy_on=False)
     g_on, g_off = gini(usage_on), gini(usage_off)
     with capsys.disabled():
-        print(f"\n12-month simulation: usage Gini policy on {g_on:.3f} vs off {g_off:.3f}; "
-              f"most asks of one contact in 90 days: on {worst_window(c_on, t_on)}, "
-              f"off {worst_window(c_off, t_off)}")
+        print(
+            f"\n12-month simulation: usage Gini policy on {g_on:.3f} vs off {g_off:.3f}; "
+            f"most asks of one contact in 90 days: on {worst_window(c_on, t_on)}, "
+            f"off {worst_window(c_off, t_off)}"
+        )
     assert worst_window(c_on, t_on) <= RULE.max_asks_in_window
     for c in set(c_on.tolist()):
         gaps = np.diff(np.sort(t_on[c_on == c]))
@@ -106,4 +146,4 @@ def test_twelve_months_policy_on_vs_off(capsys):
             assert (later - t_decl >= RULE.decline_cooldown_days).all()
     assert worst_window(c_off, t_off) > RULE.max_asks_in_window
     assert g_on < g_off
-    assert usage_on.sum() == usage_off.sum() == 52 * 4
+    assert usage_on.sum() == usage_off.sum() == 52 * 8
