@@ -3,7 +3,7 @@ large dataset, against the baseline of computing the same numbers by aggregate S
 source tables (no rollups), measured in the same run.
 
 Full size: 10,000 accounts, 100,000 contacts, 1,000,000 activities, 200,000 NPS answers,
-1,000,000 referral clicks, 20,000 referrals, 20,000 hub profiles. --quick: 1/20 of that.
+500,000 referral clicks, 20,000 referrals, 20,000 hub profiles. --quick: 1/20 of that.
 Data goes in with bulk SQL (executemany) into a throw-away database (bench/_setup.py)."""
 
 import argparse
@@ -29,7 +29,7 @@ def main() -> int:
     n_contacts = int(100_000 * scale)
     n_activities = int(1_000_000 * scale)
     n_nps = int(200_000 * scale)
-    n_clicks = int(1_000_000 * scale)
+    n_clicks = int(500_000 * scale)
     n_referrals = int(20_000 * scale)
 
     started = time.monotonic()

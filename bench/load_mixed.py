@@ -102,7 +102,9 @@ def run(env: dict, *args: str, timeout: float = 1800) -> str:
         [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        )
     return done.stdout
 
 
@@ -156,8 +158,10 @@ class Load:
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         response.read()
-        return response.status, response.getheader("Location", ""), response.getheader(
-            "Connection", ""
+        return (
+            response.status,
+            response.getheader("Location", ""),
+            response.getheader("Connection", ""),
         )
 
     def worker(self, n: int) -> None:

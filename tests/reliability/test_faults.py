@@ -174,9 +174,7 @@ def test_kill_9_during_import_then_rerun_loses_nothing_and_duplicates_nothing(si
     assert site.scalar("SELECT COUNT(*) FROM directory_contact") == ROWS
     assert site.scalar("SELECT COUNT(DISTINCT email) FROM directory_contact") == ROWS
     assert site.scalar("SELECT COUNT(DISTINCT crm_id) FROM directory_contact") == ROWS
-    assert (
-        site.scalar("SELECT COUNT(*) FROM directory_contact WHERE account_id IS NULL") == 0
-    )
+    assert site.scalar("SELECT COUNT(*) FROM directory_contact WHERE account_id IS NULL") == 0
     (site.var / "result.json").write_text(json.dumps({"rows": ROWS, "killed_at": killed_at}))
     print(f"kill -9 at {killed_at}/{ROWS} contacts; re-run completed to {ROWS}, no duplicates")
 
@@ -292,3 +290,40 @@ def test_postgresql_restart_during_load_recovers_without_manual_action(site):
     assert statuses <= {200, 201, 500, 503}, report  # failures during the outage are answers
     (site.var / "summary.json").write_text(json.dumps(report))
     print(f"postgres restart: {report['statuses']}; recovered at second {min(recovered)}")
+
+
+# --- 4. disk full on backup (a real, tiny tmpfs) -------------------------------------------------
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 64 KiB tmpfs: needs root and mount rights (skipped otherwise; tests/test_backup.py
+    keeps the simulated ENOSPC case for everyone)."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    mountpoint = tmp_path / "tiny"
+    mountpoint.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mountpoint)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", str(mountpoint)], check=False)
+
+
+def test_backup_to_a_full_disk_fails_clearly_and_leaves_nothing(site, tiny_disk):
+    assert site.cli("migrate", "--noinput").returncode == 0
+    target = tiny_disk / "ovation.backup"
+    done = site.cli("backup", str(target))
+    assert done.returncode != 0
+    message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.stdout
+    assert "failed" in message and ("disk is full" in message or "No space left" in message), (
+        message
+    )
+    assert sorted(p.name for p in tiny_disk.iterdir()) == [], "a partial backup was left behind"
+    print(f"disk full: {message}")

@@ -32,7 +32,7 @@ class Actors:
 def make_advocate(email: str, *, account: Account | None = None) -> Contact:
     from ovation.hub.models import HubProfile
 
-    account = account or Account.objects.create(name=f"{email} Ltd")
+    account = account or Account.objects.create(name=f"{email.split('@')[1]} Ltd")
     user = User.objects.create_user(email, role=User.Role.ADVOCATE, full_name=email)
     contact = Contact.objects.create(
         account=account, email=email, first_name=email.split("@")[0], last_name="Advocate"

@@ -60,9 +60,7 @@ LOGIN_PAGES = ("/auth/login/", "/hub/login/", "/accounts/login/")
 # Sign-in and sign-out steps: for these a redirect to a login page is the flow, not a refusal.
 FLOW_PAGES = (*LOGIN_PAGES, "/hub/logout/")
 
-HEADER = (
-    "| route | " + " | ".join(ROLES) + " | notes |\n|---|" + "---|" * len(ROLES) + "---|\n"
-)
+HEADER = "| route | " + " | ".join(ROLES) + " | notes |\n|---|" + "---|" * len(ROLES) + "---|\n"
 TABLE_START = "<!-- permission-matrix:start -->"
 TABLE_END = "<!-- permission-matrix:end -->"
 
@@ -274,7 +272,10 @@ def suggest(route: Route) -> Row:
         perms, write = api_requirements(view)
         auth_none = "auth=None" in _router_source(view)
         if perms:
-            cells = {r: "allow" if all(_role_has_perm(r, p) for p in perms) else "deny" for r in SESSION_ROLES}
+            cells = {
+                r: "allow" if all(_role_has_perm(r, p) for p in perms) else "deny"
+                for r in SESSION_ROLES
+            }
             cells["advocate"] = "deny"
             admin = all(_role_has_perm("admin", p) for p in perms)
             cells["read-token"] = "allow" if admin and not write else "deny"
@@ -295,7 +296,7 @@ def suggest(route: Route) -> Row:
         cells = {r: "allow" if _role_has_perm(r, perm) else "deny" for r in SESSION_ROLES}
         note = perm
     elif getattr(view, "advocate_only", False):
-        cells = {r: "deny" for r in SESSION_ROLES}
+        cells = dict.fromkeys(SESSION_ROLES, "deny")
         cells["advocate"] = "allow"
         note = "advocate_required"
     else:

@@ -29,7 +29,9 @@ def test_staff_login_form_refuses_even_the_right_password_after_five_failures(cl
         )
         assert response.status_code == 200
     locked = client.post(
-        "/auth/login/", {"login": "admin@acme.test", "password": "right-password-123"}, REMOTE_ADDR=IP
+        "/auth/login/",
+        {"login": "admin@acme.test", "password": "right-password-123"},
+        REMOTE_ADDR=IP,
     )
     assert "Too many failed login attempts" in locked.content.decode()
     assert "_auth_user_id" not in client.session
@@ -55,7 +57,9 @@ def test_staff_login_lockout_is_per_user_and_ip_so_others_can_still_sign_in(clie
     User.objects.create_user("admin@acme.test", "right-password-123", role="admin")
     User.objects.create_user("sales@acme.test", "right-password-456", role="sales")
     for i in range(10):
-        client.post("/auth/login/", {"login": "admin@acme.test", "password": f"x{i}"}, REMOTE_ADDR=IP)
+        client.post(
+            "/auth/login/", {"login": "admin@acme.test", "password": f"x{i}"}, REMOTE_ADDR=IP
+        )
     ok = client.post(
         "/auth/login/",
         {"login": "sales@acme.test", "password": "right-password-456"},
@@ -105,9 +109,7 @@ def test_hub_code_guessing_is_limited_per_ip(client):
 
 
 def test_unknown_referral_codes_get_a_friendly_404_then_429_with_retry_after(client):
-    statuses = [
-        client.get(f"/r/ZZZZZZ{i:04d}", REMOTE_ADDR=IP).status_code for i in range(32)
-    ]
+    statuses = [client.get(f"/r/ZZZZZZ{i:04d}", REMOTE_ADDR=IP).status_code for i in range(32)]
     assert statuses[:30] == [404] * 30
     assert statuses[30:] == [429, 429]
     limited = client.get("/r/ZZZZZZ9999", REMOTE_ADDR=IP)

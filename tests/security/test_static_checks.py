@@ -148,9 +148,9 @@ def sql_findings() -> list[str]:
                 if not isinstance(node, ast.Call) or not node.args:
                     continue
                 name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
-                if name in SQL_CALLS or name == "RawSQL":
-                    if _is_built_string(node.args[0], assigned):
-                        found.append(f"{rel}:{node.lineno}: {name}() with SQL built from strings")
+                is_sql_call = name in SQL_CALLS or name == "RawSQL"
+                if is_sql_call and _is_built_string(node.args[0], assigned):
+                    found.append(f"{rel}:{node.lineno}: {name}() with SQL built from strings")
     return sorted(set(found))
 
 
@@ -221,7 +221,9 @@ def objects_get_findings(models: set[str]) -> list[str]:
 def test_no_bare_objects_get_on_user_scoped_models_in_views():
     models = _user_scoped_models()
     assert {"Contact", "Account", "User", "LedgerEntry"} <= models
-    unreviewed = [f for f in objects_get_findings(models) if f.split(": ")[0] not in OBJECTS_GET_REVIEWED]
+    unreviewed = [
+        f for f in objects_get_findings(models) if f.split(": ")[0] not in OBJECTS_GET_REVIEWED
+    ]
     assert unreviewed == [], (
         "bare objects.get on user-scoped data in a view (raises DoesNotExist -> 500, and does "
         "not scope by the actor): use an access_<x>(actor=, id=) helper / selector that gives "
@@ -246,7 +248,8 @@ def test_no_float_fields_for_points_or_money():
         for model in apps.get_models()
         if model.__module__.startswith("ovation.")
         for field in model._meta.concrete_fields
-        if isinstance(field, dj.FloatField) and MONEY_NAME.search(field.name)
+        if isinstance(field, dj.FloatField)
+        and MONEY_NAME.search(field.name)
         and f"{model._meta.label}.{field.name}" not in FLOAT_REVIEWED
     ]
     assert floats == [], f"use IntegerField (points) or DecimalField (money): {floats}"

@@ -18,7 +18,7 @@ from ovation.directory.models import Account, Contact
 
 from .models import AccountFact
 from .rollups import add_months
-from .selectors import Filters, account_q, facts
+from .selectors import Filters, account_q, day_start, facts
 
 
 @dataclass
@@ -104,14 +104,14 @@ def drill(metric: str, f: Filters, params) -> Drill:
     if metric == "nps":
         from ovation.pulse.models import Response
 
-        qs = Response.objects.filter(
-            answered_at__date__gte=f.start, answered_at__date__lte=f.end
-        ).filter(account_q(f))
+        qs = Response.objects.filter(f.between("answered_at")).filter(account_q(f))
         month = params.get("month")
         if month:
             try:
                 m = date.fromisoformat(month)
-                qs = qs.filter(answered_at__date__gte=m, answered_at__date__lt=add_months(m, 1))
+                qs = qs.filter(
+                    answered_at__gte=day_start(m), answered_at__lt=day_start(add_months(m, 1))
+                )
             except ValueError:
                 pass
         return Drill(
@@ -129,9 +129,7 @@ def drill(metric: str, f: Filters, params) -> Drill:
     if metric == "requests":
         from ovation.references.models import ReferenceRequest
 
-        qs = ReferenceRequest.objects.filter(
-            submitted_at__date__gte=f.start, submitted_at__date__lte=f.end
-        )
+        qs = ReferenceRequest.objects.filter(f.between("submitted_at"))
         if f.industry:
             qs = qs.filter(industry_id=f.industry)
         if f.region:
@@ -161,7 +159,7 @@ def drill(metric: str, f: Filters, params) -> Drill:
         )
         qs = Opportunity.objects.annotate(referenced=Exists(completed)).filter(
             Q(close_date__gte=f.start, close_date__lte=f.end)
-            | Q(close_date__isnull=True, created_at__date__gte=f.start)
+            | (Q(close_date__isnull=True) & f.between("created_at"))
         )
         if params.get("referenced") in ("0", "1"):
             qs = qs.filter(referenced=params["referenced"] == "1")
@@ -192,9 +190,9 @@ def drill(metric: str, f: Filters, params) -> Drill:
     if metric == "referrals":
         from ovation.referrals.models import Referral
 
-        qs = Referral.objects.filter(
-            counts=True, created_at__date__gte=f.start, created_at__date__lte=f.end
-        ).filter(account_q(f, prefix="referrer__account__"))
+        qs = Referral.objects.filter(f.between("created_at"), counts=True).filter(
+            account_q(f, prefix="referrer__account__")
+        )
         if params.get("status"):
             qs = qs.filter(status=params["status"])
         return Drill(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics as pystats
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, When
@@ -74,6 +74,13 @@ class Filters:
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
         return urlencode(params)
 
+    def between(self, field_name: str) -> Q:
+        """field within [start, end] as an aware datetime range (an index range scan; a
+        `__date` lookup would convert every row)."""
+        return Q(**{f"{field_name}__gte": day_start(self.start)}) & Q(
+            **{f"{field_name}__lt": day_start(self.end + timedelta(days=1))}
+        )
+
     @property
     def months(self) -> list[date]:
         out, m = [], month_start(self.start)
@@ -81,6 +88,10 @@ class Filters:
             out.append(m)
             m = add_months(m, 1)
         return out
+
+
+def day_start(d: date):
+    return timezone.make_aware(datetime(d.year, d.month, d.day))
 
 
 def _parse_date(value) -> date | None:
@@ -294,7 +305,7 @@ def _opportunity_rows(f: Filters) -> list[dict]:
     )
     qs = Opportunity.objects.annotate(referenced=Exists(completed)).filter(
         Q(close_date__gte=f.start, close_date__lte=f.end)
-        | Q(close_date__isnull=True, created_at__date__gte=f.start)
+        | (Q(close_date__isnull=True) & f.between("created_at"))
     )
     rows = list(
         qs.order_by().values("id", "referenced", "outcome", "amount", "won_amount", "stage")
@@ -330,9 +341,7 @@ def _stage_group(stage: str) -> str:
 def references_section(f: Filters) -> dict:
     from ovation.references.models import ReferenceRequest
 
-    reqs = ReferenceRequest.objects.filter(
-        submitted_at__date__gte=f.start, submitted_at__date__lte=f.end
-    )
+    reqs = ReferenceRequest.objects.filter(f.between("submitted_at"))
     if f.industry:
         reqs = reqs.filter(industry_id=f.industry)
     if f.region:
@@ -531,7 +540,7 @@ def motivation_section(f: Filters) -> dict:
         from ovation.references.models import Ask
 
         source = "asks"
-        asks = Ask.objects.filter(asked_at__date__gte=f.start, asked_at__date__lte=f.end)
+        asks = Ask.objects.filter(f.between("asked_at"))
         seg = account_q(f)
         if seg:
             asks = asks.filter(seg)

@@ -75,7 +75,7 @@ def proportion_difference(s1: int, n1: int, s0: int, n0: int, z: float = Z95) ->
     p1, p0 = s1 / n1, s0 / n0
     se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
     d = p1 - p0
-    return Estimate(d, d - z * se, d + z * se, n1 + n0)
+    return Estimate(d, max(-1.0, d - z * se), min(1.0, d + z * se), n1 + n0)
 
 
 # --- means from sufficient statistics ------------------------------------------------------
@@ -392,7 +392,8 @@ def stratified_lift(rows: Iterable[tuple[Hashable, bool, bool]], z: float = Z95)
         )
     se = math.sqrt(var)
     return Lift(
-        Estimate(diff, diff - z * se, diff + z * se, n1),
+        # a difference of proportions lies in [-1, 1]; the normal interval is clipped to it
+        Estimate(diff, max(-1.0, diff - z * se), min(1.0, diff + z * se), n1),
         treated_rate,
         control_rate,
         n1,

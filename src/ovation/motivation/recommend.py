@@ -130,6 +130,10 @@ class Recommendation:
         return f"{self.ask_type.key}:{self.target_type}:{self.target_id}"
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def short_label(label: str) -> str:
     """ "Speaking slot (challenge)" -> "speaking slot": for sentences."""
     return label.split(" (")[0].lower()
@@ -162,8 +166,12 @@ def explain(rec: Recommendation, state: ContactState, types: dict[str, AskType],
         n = own["yes"] + own["no"]
         evidence = f"accepted {own['yes']} of {n} {label} ask{'s' if n != 1 else ''}"
         if own["yes"] == 0:
-            phrase = f"{'you' if you else 'they'} passed on these before"
-            evidence = f"said no to {n} {label} ask{'s' if n != 1 else ''}"
+            # Thompson sampling still offers it now and then: say so honestly.
+            phrase = "worth another look?" if you else "worth trying again"
+            evidence = (
+                f"{'you' if you else 'they'} said no to {n} {label} ask{'s' if n != 1 else ''}"
+                " before"
+            )
     else:
         yes = n = 0
         for key, c in state.counts.items():
@@ -199,7 +207,11 @@ def explain(rec: Recommendation, state: ContactState, types: dict[str, AskType],
                     f"{rec.percent}% likely, from the population (no answers of their own yet)"
                 )
     rec.evidence = evidence
-    parts = [f"{phrase[0].upper()}{phrase[1:]}: {evidence}"]
+    if phrase.endswith("?"):  # a question, then a sentence
+        reason = f"{_cap(phrase)} {_cap(evidence)}"
+    else:
+        reason = f"{_cap(phrase)}: {evidence}"
+    parts = [reason]
     if rec.points:
         parts.append(f"{rec.points} points")
     parts.append(_minutes(rec.effort_minutes))

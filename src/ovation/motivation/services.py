@@ -383,6 +383,16 @@ def predictions_record(
     return len(rows)
 
 
+def recommendations_show(*, contact: Contact, limit: int = 3, context: str = "hub") -> list:
+    """The recommendations for a page that shows them, recorded as predictions (the
+    learning loop). Use it where the hub home renders "Recommended for you"."""
+    from .recommend import recommend
+
+    recs = recommend(contact, limit=limit, staff=context == Prediction.Context.STAFF).recommended
+    predictions_record(contact=contact, recommendations=recs, context=context)
+    return recs
+
+
 def motivation_response_record(
     *,
     contact: Contact,
@@ -456,4 +466,5 @@ __all__ = [
     "predictions_record",
     "profile_refresh",
     "profiles_rebuild",
+    "recommendations_show",
 ]

@@ -218,13 +218,27 @@ def campaign_respond(request, pk: int, prediction_id: int):
 @permission_required(VIEW)
 def calibration(request):
     summary = selectors.calibration_summary(context=request.GET.get("context") or None)
+    rows = selectors.acceptance_by_motivator_and_type()
+    matrix: dict[str, dict] = {}
+    for r in rows:
+        row = matrix.setdefault(
+            r["ask_type"],
+            {"label": r["ask_type_label"], "asked": r["asked"], "accepted": r["accepted"],
+             "rate": r["rate"], "cells": {}},
+        )  # fmt: skip
+        row["cells"][r["motivator"]] = r["rate"]
+    table = [
+        {**row, "cells": [row["cells"].get(m) for m in model.MOTIVATORS]}
+        for row in sorted(matrix.values(), key=lambda row: -row["asked"])
+    ]
     return render(
         request,
         "motivation/calibration.html",
         {
             "s": summary,
             "chart": summary["chart"],
-            "rows": selectors.acceptance_by_motivator_and_type(),
+            "matrix": table,
+            "motivator_labels": [model.MOTIVATOR_LABELS[m] for m in model.MOTIVATORS],
             "by_motivator": selectors.acceptance_by_motivator(),
             "prior": selectors.population(),
             "contexts": Prediction.Context.choices,

@@ -277,3 +277,20 @@ def test_ask_type_update_validates_every_row_and_changes_nothing_on_error():
 
 def test_campaign_model_targets():
     assert Campaign.Target.values == ["ask_type", "challenge", "event", "program"]
+
+
+def test_explanation_is_honest_when_exploring_an_ask_they_declined():
+    from ovation.motivation.recommend import explain, recommend
+
+    c = AdvocateFactory()
+    past_asks(c, kind="speaking", outcome="declined", n=2)
+    ChallengeFactory(kind=Challenge.Kind.SPEAKING, points=300, effort_minutes=240)
+    services.profile_refresh(contact=c)
+    rs = recommend(c, seed=1)
+    rec = rs.recommended[0]
+    assert rec.explanation == (
+        "Worth another look? You said no to 2 speaking slot asks before · 300 points · half a day"
+    )
+    assert explain(rec, rs.state, services.ask_types_map(), you=False).startswith(
+        "Worth trying again: they said no to 2 speaking slot asks before"
+    )
