@@ -87,36 +87,32 @@ def main() -> int:
 
     from ovation.insights.selectors import Filters
 
-    baseline = {}
+    baseline, rollup = {}, {}
     for label, params in (
         ("all customers", {}),
         ("one industry", {"industry": str(ids["industry"])}),
     ):
         f = Filters.from_query(params)
-        t = time.perf_counter()
-        baseline_numbers(f)
-        baseline[label] = time.perf_counter() - t
+        baseline[label] = best_of(3, lambda f=f: baseline_numbers(f))
+        rollup[label] = best_of(3, lambda f=f: rollup_numbers(f))
         print(
-            f"  baseline (aggregate SQL over sources), {label:<14} {baseline[label] * 1000:7.0f} ms"
+            f"  same numbers, {label:<14} from rollups {rollup[label] * 1000:7.1f} ms, "
+            f"by aggregate SQL over the sources {baseline[label] * 1000:7.1f} ms"
         )
-    dash = [v for k, v in times.items() if k.startswith("dashboard")]
     worst = max(times.values())
     base = max(baseline.values())
     result(
-        "dashboards_worst_page_s",
-        worst,
-        base,
-        base / worst,
-        f"<{TARGET_S:g}s",
-        worst < TARGET_S,
+        "dashboards_worst_page_s", worst, base, base / worst, f"<{TARGET_S:g}s", worst < TARGET_S
     )
+    rolled = max(rollup.values())
+    # Informational: the gain grows with the data (the scans do, the rollup reads do not).
     result(
-        "dashboards_dashboard_median_s",
-        statistics.median(dash),
-        statistics.median(baseline.values()),
-        statistics.median(baseline.values()) / statistics.median(dash),
-        f"<{TARGET_S:g}s",
-        statistics.median(dash) < TARGET_S,
+        "dashboards_numbers_rollup_vs_scan_ms",
+        rolled * 1000,
+        base * 1000,
+        base / rolled,
+        "info",
+        True,
     )
     return 0
 
@@ -124,15 +120,40 @@ def main() -> int:
 # --- the baseline: the same headline numbers straight from the source tables --------------
 
 
+def best_of(n: int, fn) -> float:
+    samples = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return min(samples)
+
+
+def rollup_numbers(f) -> dict:
+    """The numbers baseline_numbers computes, read the app's way (the insights rollups)."""
+    from ovation.insights import selectors
+
+    return {
+        "advocacy": selectors.advocacy_section(f),
+        "monthly": selectors.monthly_section(f),
+        "value": selectors.value_section(f),
+        "retention": list(
+            selectors.facts(f).values_list(
+                "account_id", "customer_since", "churned_on", "is_referred"
+            )
+        ),
+    }
+
+
 def baseline_numbers(f) -> dict:
     """What the dashboard would cost without rollups: NPS by month, the advocacy funnel, the
     referral funnel and the advocate value figures by aggregate SQL over the source rows."""
     from django.db.models import Count, Exists, F, OuterRef, Q, Sum
-    from django.db.models.functions import TruncMonth
     from django.utils import timezone
 
     from ovation.directory.models import Account, Contact
     from ovation.hub.models import HubProfile
+    from ovation.insights.rollups import _month_expr as month  # the same cheap SQL month
     from ovation.insights.selectors import account_q
     from ovation.pulse.models import Response
     from ovation.referrals.models import Referral, ReferralClick
@@ -140,8 +161,8 @@ def baseline_numbers(f) -> dict:
     seg = account_q(f)
     out = {}
     out["nps"] = list(
-        Response.objects.filter(seg, answered_at__date__gte=f.start, answered_at__date__lte=f.end)
-        .annotate(m=TruncMonth("answered_at"))
+        Response.objects.filter(seg, f.between("answered_at"))
+        .annotate(m=month("answered_at"))
         .values("m")
         .annotate(
             p=Count("id", filter=Q(score__gte=9)),
@@ -165,20 +186,16 @@ def baseline_numbers(f) -> dict:
     out["clicks"] = list(
         ReferralClick.objects.filter(
             account_q(f, prefix="link__contact__account__"),
+            f.between("clicked_at"),
             is_bot=False,
             is_duplicate=False,
-            clicked_at__date__gte=f.start,
-            clicked_at__date__lte=f.end,
         )
-        .annotate(m=TruncMonth("clicked_at"))
+        .annotate(m=month("clicked_at"))
         .values("m")
         .annotate(n=Count("id"))
     )
     out["referrals"] = Referral.objects.filter(
-        account_q(f, prefix="referrer__account__"),
-        counts=True,
-        created_at__date__gte=f.start,
-        created_at__date__lte=f.end,
+        account_q(f, prefix="referrer__account__"), f.between("created_at"), counts=True
     ).aggregate(n=Count("id"), won=Count("id", filter=Q(status="won")), rev=Sum("deal_amount"))
     advocates = Contact.objects.filter(
         account=OuterRef("pk"), stage__in=["advocate", "champion"], is_active=True
@@ -211,6 +228,14 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
 
     def ts(dt: datetime) -> str:
         return dt.strftime("%Y-%m-%d %H:%M:%S") + ("+00:00" if pg else "")
+
+    now64 = np.datetime64(now.replace(tzinfo=None), "s")
+
+    def stamps(days_ago) -> list[str]:
+        """Timestamps `days_ago` before now, formatted in one vectorised pass."""
+        moments = now64 - (np.asarray(days_ago) * 86400).astype("timedelta64[s]")
+        text = np.char.replace(np.datetime_as_string(moments, unit="s"), "T", " ")
+        return (np.char.add(text, "+00:00") if pg else text).tolist()
 
     def table(model) -> str:
         return connection.ops.quote_name(model._meta.db_table)
@@ -344,7 +369,9 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
         from ovation.activity.models import Activity
 
         who = rng.integers(0, n_contacts, size=n_activities)
-        ago = rng.uniform(0, 720, size=n_activities)
+        when = stamps(rng.uniform(0, 720, size=n_activities))
+        who_contact = contact_ids[who].tolist()
+        who_account = contact_account[who].tolist()
         kinds = ["event.attended", "review.written", "note", "hub.login", "social.shared"]
         insert(
             Activity,
@@ -359,23 +386,14 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
                 "contact_id",
             ],
             [
-                (
-                    kinds[i % 5],
-                    ts(now - timedelta(days=float(ago[i]))),
-                    0,
-                    "bench",
-                    "{}",
-                    stamp,
-                    int(contact_account[who[i]]),
-                    int(contact_ids[who[i]]),
-                )
+                (kinds[i % 5], when[i], 0, "bench", "{}", stamp, who_account[i], who_contact[i])
                 for i in range(n_activities)
             ],
         )
         from ovation.pulse.models import Response
 
         who = rng.integers(0, n_contacts, size=n_nps)
-        ago = rng.uniform(0, 720, size=n_nps)
+        nps_when = stamps(rng.uniform(0, 720, size=n_nps))
         scores = rng.choice(
             11, size=n_nps, p=[0.02, 0.02, 0.03, 0.03, 0.04, 0.06, 0.08, 0.12, 0.2, 0.2, 0.2]
         )
@@ -399,7 +417,7 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
                     "",
                     "",
                     "customer",
-                    ts(now - timedelta(days=float(ago[i]))),
+                    nps_when[i],
                     "demo",
                     stamp,
                     stamp,
@@ -421,7 +439,7 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
         )
         link_ids = list(ReferralLink.objects.order_by("id").values_list("id", flat=True))
         which = rng.integers(0, n_links, size=n_clicks)
-        ago = rng.uniform(0, 720, size=n_clicks)
+        click_when = stamps(rng.uniform(0, 720, size=n_clicks))
         insert(
             ReferralClick,
             [
@@ -437,7 +455,7 @@ def build(n_accounts, n_contacts, n_activities, n_nps, n_clicks, n_referrals) ->
             ],
             [
                 (
-                    ts(now - timedelta(days=float(ago[i]))),
+                    click_when[i],
                     "h",
                     "browser",
                     "",

@@ -305,6 +305,7 @@ OVATION_IMPORTERS = {
 # Links in the advocate hub's navigation: (label, url name). Hidden when the URL does not resolve.
 OVATION_HUB_NAV = [
     ("Home", "hub:home"),
+    ("For you", "motivation:hub-for-you"),
     ("Challenges", "hub:challenge-list"),
     ("Rewards", "rewards:hub-catalogue"),
     ("Refer a peer", "referrals:hub-links"),

@@ -43,12 +43,14 @@ class Site:
     def __init__(self, var: Path, database_url: str):
         self.var = var
         self.database_url = database_url
+        self.sqlite_path = var / "ovation.sqlite3"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
             "DJANGO_SETTINGS_MODULE": "config.settings.dev",
             "OVATION_VAR_DIR": str(var),
             "DATABASE_URL": database_url,
             "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "OVATION_TASKS_BACKEND": "db",
             "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
         }
@@ -76,7 +78,7 @@ class Site:
 
     def scalar(self, sql: str):
         if self.database_url.startswith("sqlite"):
-            conn = sqlite3.connect(f"file:{urlparse(self.database_url).path}?mode=ro", uri=True)
+            conn = sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True)
             try:
                 return conn.execute(sql).fetchone()[0]
             except sqlite3.OperationalError:

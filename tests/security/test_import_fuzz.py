@@ -170,3 +170,16 @@ def test_hostile_csv_long_run(kind):
         _check(importer, data)
 
     run()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=decimal.InvalidOperation,
+    reason="BUG src/ovation/directory/imports/base.py:326: quantize() raises InvalidOperation "
+    "past 28 digits; found by the fuzzer above",
+)
+def test_decimal_parser_rejects_a_huge_number_with_a_message():
+    from ovation.directory.imports.base import parsers
+
+    with pytest.raises(ValueError, match="9999"):
+        parsers.decimal(min_value=0)("9" * 40)

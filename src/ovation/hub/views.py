@@ -165,10 +165,14 @@ def home(request):
     open_items = [i for i in feed if i.can_do]
     recent = list(selectors.submissions_for_contact(contact=contact)[:5])
     profile = services.hub_profile_get(contact=contact)
+    # "You said, we did" notices from programs; the recommended asks load after the page.
+    from ovation.programs.selectors import notices_for
+
     return render(
         request,
         "hub/home.html",
         {
+            "notices": notices_for(contact=contact, limit=3),
             "contact": contact,
             "progress": progress,
             "celebrations": celebrations,

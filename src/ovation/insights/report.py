@@ -269,14 +269,14 @@ def tables(data: dict) -> dict[str, Table]:
 
     t = Table(
         "motivation",
-        "Acceptance by motivator × ask type"
+        "Acceptance by ask type × motivator"
         if mot["source"] == "motivation"
         else "Acceptance by ask channel × type",
-        ["" if mot["source"] == "motivation" else "Channel", *mot["cols"]],
+        ["Ask type" if mot["source"] == "motivation" else "Channel", *mot["cols"]],
     )
     for r, cells in zip(mot["rows"], mot["matrix"], strict=True):
         t.rows.append(
-            [r.replace("_", " ").capitalize()]
+            [r if mot["source"] == "motivation" else r.replace("_", " ").capitalize()]
             + ["" if e is None else f"{pct(e.value, 0)} of {e.n}" for e in cells]
         )
         t.links.append(None)

@@ -518,24 +518,15 @@ def motivation_section(f: Filters) -> dict:
     cells_: dict[tuple[str, str], tuple[int, int]] = {}
     source = "motivation"
     if acceptance_by_motivator_and_type is not None:
-        try:
-            raw = acceptance_by_motivator_and_type()
-        except TypeError:
-            raw = []
-        items = raw.items() if isinstance(raw, dict) else raw
-        for item in items:
-            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], tuple):
-                (mot, typ), val = item
-                accepted, asked = (
-                    (val.get("accepted", 0), val.get("asked", 0)) if isinstance(val, dict) else val
-                )
-            elif isinstance(item, dict):
-                mot = item.get("motivator")
-                typ = item.get("ask_type") or item.get("type") or item.get("activity_type")
-                accepted, asked = item.get("accepted", 0), item.get("asked", 0)
-            else:
-                continue
-            cells_[(str(mot), str(typ))] = (int(accepted or 0), int(asked or 0))
+        # motivation keeps no segment on its observations: the date range applies, the
+        # segment filters do not (the page says so)
+        for item in acceptance_by_motivator_and_type(since=day_start(f.start)):
+            key = (  # rows: ask types; columns: the eight motivators
+                item.get("ask_type_label") or item.get("ask_type"),
+                item.get("motivator_label") or item.get("motivator"),
+            )
+            accepted, asked = cells_.get(key, (0, 0))
+            cells_[key] = (accepted + int(item["accepted"] or 0), asked + int(item["asked"] or 0))
     if not cells_:
         from ovation.references.models import Ask
 

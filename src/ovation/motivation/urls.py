@@ -18,6 +18,7 @@ urlpatterns = [
         name="campaign-respond",
     ),
     path("motivation/contacts/<int:contact_id>/", views.contact_profile, name="contact-profile"),
+    path("hub/for-you/panel/", views.hub_recommended_panel, name="hub-recommended-panel"),
     path("motivation/calibration/", views.calibration, name="calibration"),
     path("motivation/settings/", views.ask_type_settings, name="settings"),
 ]

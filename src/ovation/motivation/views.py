@@ -27,6 +27,16 @@ VIEW = "ovation.view_directory"
 
 
 @advocate_required
+def hub_recommended_panel(request):
+    """The hub home's "Recommended for you" panel, loaded after the page (htmx) so the home page
+    stays fast; showing it records the predictions the model learns from."""
+    recommendations = services.recommendations_show(contact=request.contact, limit=3)
+    return render(
+        request, "motivation/partials/_hub_recommended.html", {"recommendations": recommendations}
+    )
+
+
+@advocate_required
 def hub_for_you(request):
     contact = request.contact
     rs = selectors.hub_for_you(contact=contact, limit=3)

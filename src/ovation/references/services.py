@@ -309,7 +309,7 @@ def _refresh_status(request: ReferenceRequest) -> None:
 
 def _locked(assignment: Assignment) -> Assignment:
     return (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("request", "ask")
         .get(pk=assignment.pk)
     )

@@ -88,7 +88,7 @@ CONTACT_LIST_BUDGET = 8
 # the same + one grouped count of contacts/advocates for the page's accounts
 ACCOUNT_LIST_BUDGET = 9
 # session + user, contact (+account, taxonomies, CSM), products, consents, timeline
-CONTACT_DETAIL_BUDGET = 7
+CONTACT_DETAIL_BUDGET = 9  # + the NPS history panel (answers, stage changes)
 # session + user, account, products, contacts, counts, timeline
 ACCOUNT_DETAIL_BUDGET = 8
 

@@ -287,3 +287,48 @@ def test_recompute_is_idempotent(world):
     strip = lambda rows: [{k: v for k, v in r.items() if k != "id"} for r in rows]  # noqa: E731
     assert strip(first) == strip(second)
     assert AccountFact.objects.count() == 9
+
+
+def test_motivator_matrix_reads_the_motivation_module(world, monkeypatch):
+    from ovation.motivation import selectors as motivation_selectors
+
+    rows = [
+        {
+            "motivator": "spotlight",
+            "motivator_label": "Spotlight",
+            "ask_type": "speaking",
+            "ask_type_label": "Speaking slot",
+            "asked": 10,
+            "accepted": 6,
+        },
+        {
+            "motivator": "peers",
+            "motivator_label": "Peer connection",
+            "ask_type": "speaking",
+            "ask_type_label": "Speaking slot",
+            "asked": 10,
+            "accepted": 6,
+        },
+        {
+            "motivator": "say",
+            "motivator_label": "Having a say",
+            "ask_type": "feedback",
+            "ask_type_label": "Product feedback",
+            "asked": 20,
+            "accepted": 15,
+        },
+    ]
+    seen = {}
+
+    def fake(*, since=None):
+        seen["since"] = since
+        return rows
+
+    monkeypatch.setattr(motivation_selectors, "acceptance_by_motivator_and_type", fake)
+    mot = selectors.motivation_section(filters())
+    assert mot["source"] == "motivation"
+    assert mot["rows"] == ["Product feedback", "Speaking slot"]
+    assert mot["cols"] == ["Having a say", "Peer connection", "Spotlight"]
+    assert mot["matrix"][0][0].value == 0.75 and mot["matrix"][0][1] is None
+    assert mot["matrix"][1][2].n == 10
+    assert seen["since"].date() == date(2025, 7, 1)

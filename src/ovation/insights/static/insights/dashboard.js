@@ -111,7 +111,7 @@
         plugins: { legend: { labels: { filter: (item) => !/upper|lower/.test(item.text) } } },
         scales: {
           x: { type: "linear", beginAtZero: true, title: { display: true, text: "months as a customer" } },
-          y: { min: 0, max: 100, title: { display: true, text: "% still customers" } },
+          y: { suggestedMin: 50, max: 100, title: { display: true, text: "% still customers" } },
         },
       },
     });
