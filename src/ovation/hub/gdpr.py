@@ -10,12 +10,15 @@ def export(contact) -> dict:
     data.pop("contact", None)  # the directory's section has it
     sections = {}
     for key, value in data.items():
-        if isinstance(value, dict):
-            value = (
-                [{"topic": k, "value": v} for k, v in value.items()]
-                if key == "motivations"
-                else [value]
-            )
+        if value is None:
+            value = []
+        elif isinstance(value, dict):
+            if key == "motivations":
+                value = [{"topic": k, "value": v} for k, v in value.items()]
+            else:
+                value = [value]
+        elif not isinstance(value, list):
+            value = [{"value": value}]
         sections[f"hub_{key}"] = value
     return sections
 
