@@ -330,7 +330,9 @@ class EmailMessage(models.Model):
     event_type = models.CharField(max_length=80, blank=True)
     dedupe_key = models.CharField(max_length=160, null=True, blank=True, unique=True)
     attachments = models.JSONField(
-        default=list, blank=True, help_text="[{filename, mimetype, content_b64}], e.g. a calendar file"
+        default=list,
+        blank=True,
+        help_text="[{filename, mimetype, content_b64}], e.g. a calendar file",
     )
     subject = models.CharField(max_length=300, blank=True)
     status = models.CharField(

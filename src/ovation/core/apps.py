@@ -17,4 +17,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="ovation-create-cache-table")
+        post_migrate.connect(
+            _create_cache_table, sender=self, dispatch_uid="ovation-create-cache-table"
+        )

@@ -36,7 +36,9 @@ def test_db_worker_runs_the_dispatch_once():
         with transaction.atomic():
             event = event_publish(type="referral.converted", contact=contact, data={})
         # One dispatch task per event (other modules may queue their own work for it too).
-        dispatch = DBTaskResult.objects.filter(status="READY", task_path__endswith="event_dispatch_task")
+        dispatch = DBTaskResult.objects.filter(
+            status="READY", task_path__endswith="event_dispatch_task"
+        )
         assert dispatch.count() == 1
         assert balance_get(contact=contact).spendable == 0  # nothing runs before the worker
         call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
