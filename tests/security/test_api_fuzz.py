@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as settings_
 from schemathesis.checks import (
     not_a_server_error,
@@ -83,6 +83,7 @@ def test_api_operations_never_5xx_and_match_their_schema(api_schema, write_token
             deadline=None,
             derandomize=True,
             database=None,
+            phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded run time
             suppress_health_check=list(HealthCheck),
         )
         @given(case=operation.as_strategy())
