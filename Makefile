@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test test-unit test-browser bench lint format clean install
+.PHONY: run test test-unit test-slow test-browser bench lint format clean install
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -29,8 +29,12 @@ run: $(STAMP)
 	$(BIN)/ovation serve --host 127.0.0.1 --port 8000
 
 test: $(TEST_STAMP)
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -m "not browser and not slow"
 	$(MAKE) test-browser
+
+# Fault injection, fuzzing and static checks (kill -9, schemathesis, hypothesis, bandit): minutes each.
+test-slow: $(TEST_STAMP)
+	$(BIN)/pytest -q -m "slow and not browser"
 
 test-unit: $(TEST_STAMP)
 	$(BIN)/pytest -q -m "not browser"

@@ -91,7 +91,8 @@ def test_api_operations_never_5xx_and_match_their_schema(api_schema, write_token
             label = case.operation.label
             response = case.call(headers={"Authorization": f"Bearer {write_token}"})
             case.validate_response(response, checks=[not_a_server_error])
-            content_type = response.headers.get("Content-Type", [""])
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            content_type = headers.get("content-type", [""])
             content_type = content_type[0] if isinstance(content_type, list) else content_type
             if response.status_code >= 400:
                 assert content_type.startswith("application/problem+json"), (
