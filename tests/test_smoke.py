@@ -40,3 +40,14 @@ def test_openapi_schema_is_served(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Ovation API"
+
+
+def test_static_files_collect_with_the_production_storage(tmp_path, settings):
+    """`ovation serve` runs collectstatic with the manifest storage: every file must post-process."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    assert (tmp_path / "staticfiles.json").exists()
