@@ -1,5 +1,6 @@
 """The NinjaAPI: every app's router under /api/v1/, one error format (problem JSON)."""
 
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -74,6 +75,25 @@ def http_error(request, exc: HttpError):
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
     return _problem(request, 401, "authentication required: send Authorization: Bearer <token>")
+
+
+@api.exception_handler(OverflowError)
+def overflow_error(request, exc):
+    # A number too large for the database column (SQLite raises OverflowError).
+    return _problem(
+        request, 422, "a number in the request is out of range", title="Validation failed"
+    )
+
+
+@api.exception_handler(DataError)
+def data_error(request, exc):
+    # The database refused a value (PostgreSQL: out-of-range integer, NUL character...).
+    return _problem(
+        request,
+        422,
+        "a value in the request is out of range or malformed",
+        title="Validation failed",
+    )
 
 
 @api.exception_handler(Http404)

@@ -62,8 +62,12 @@ class Command(BaseCommand):
             else:
                 raise CommandError(f"backups of {connection.vendor} databases are not supported")
             os.replace(tmp, target)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, CommandError) as exc:
+            # Leave nothing behind: the partial file and SQLite's journal of it.
             tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + "-journal").unlink(missing_ok=True)
+            if isinstance(exc, CommandError):
+                raise
             reason = "the disk is full" if _is_disk_full(exc) else str(exc)
             raise CommandError(f"backup to {target} failed: {reason}; nothing was written") from exc
         size = target.stat().st_size
