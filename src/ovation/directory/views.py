@@ -172,6 +172,17 @@ def _account_activities(account):
     return account.activities.select_related("contact").order_by("-occurred_at", "-id")
 
 
+def _contact_timeline(request, contact):
+    """A chunk of a contact's timeline (the first, or the one at ?offset=)."""
+    url = reverse("directory:contact-timeline", args=[contact.pk])
+    return _timeline_chunk(request, _contact_activities(contact), url, show_contact=False)
+
+
+def _account_timeline(request, account):
+    url = reverse("directory:account-timeline", args=[account.pk])
+    return _timeline_chunk(request, _account_activities(account), url, show_contact=True)
+
+
 @permission_required("ovation.view_directory")
 def contact_detail(request, contact_id: int):
     contact = access_contact(
@@ -184,12 +195,7 @@ def contact_detail(request, contact_id: int):
         "can_edit": can_edit,
         "consent_form": ConsentForm() if can_edit else None,
         "note_form": NoteForm() if can_edit else None,
-        "timeline": _timeline_chunk(
-            request,
-            _contact_activities(contact),
-            reverse("directory:contact-timeline", args=[contact.pk]),
-            show_contact=False,
-        ),
+        "timeline": _contact_timeline(request, contact),
     }
     return render(request, "directory/contact_detail.html", context)
 
@@ -198,12 +204,7 @@ def contact_detail(request, contact_id: int):
 def contact_timeline(request, contact_id: int):
     """The next chunk of a contact's timeline ("Show more")."""
     contact = access_contact(actor=request.user, contact_id=contact_id)
-    chunk = _timeline_chunk(
-        request,
-        _contact_activities(contact),
-        reverse("directory:contact-timeline", args=[contact.pk]),
-        show_contact=False,
-    )
+    chunk = _contact_timeline(request, contact)
     return render(request, "directory/partials/_timeline_chunk.html", {"timeline": chunk})
 
 
@@ -223,12 +224,7 @@ def account_detail(request, account_id: int):
         "more_contacts": len(contacts) > CONTACTS_ON_ACCOUNT_PAGE,
         "counts": counts,
         "can_edit": request.user.has_perm("ovation.edit_directory"),
-        "timeline": _timeline_chunk(
-            request,
-            _account_activities(account),
-            reverse("directory:account-timeline", args=[account.pk]),
-            show_contact=True,
-        ),
+        "timeline": _account_timeline(request, account),
     }
     return render(request, "directory/account_detail.html", context)
 
@@ -236,12 +232,7 @@ def account_detail(request, account_id: int):
 @permission_required("ovation.view_directory")
 def account_timeline(request, account_id: int):
     account = access_account(actor=request.user, account_id=account_id)
-    chunk = _timeline_chunk(
-        request,
-        _account_activities(account),
-        reverse("directory:account-timeline", args=[account.pk]),
-        show_contact=True,
-    )
+    chunk = _account_timeline(request, account)
     return render(request, "directory/partials/_timeline_chunk.html", {"timeline": chunk})
 
 
@@ -379,12 +370,7 @@ def contact_note_create(request, contact_id: int):
             data={"summary": form.cleaned_data["summary"], "by": str(request.user)},
         )
         if request.htmx:
-            chunk = _timeline_chunk(
-                request,
-                _contact_activities(contact),
-                reverse("directory:contact-timeline", args=[contact.pk]),
-                show_contact=False,
-            )
+            chunk = _contact_timeline(request, contact)
             return render(
                 request,
                 "directory/partials/_contact_timeline.html",
@@ -393,12 +379,7 @@ def contact_note_create(request, contact_id: int):
         messages.success(request, "Logged.")
         return redirect(reverse("directory:contact-detail", args=[contact.pk]) + "#timeline")
     if request.htmx:
-        chunk = _timeline_chunk(
-            request,
-            _contact_activities(contact),
-            reverse("directory:contact-timeline", args=[contact.pk]),
-            show_contact=False,
-        )
+        chunk = _contact_timeline(request, contact)
         return render(
             request,
             "directory/partials/_contact_timeline.html",
