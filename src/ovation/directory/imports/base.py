@@ -309,9 +309,12 @@ class parsers:  # noqa: N801 - a namespace of parser factories, used as `parsers
 
     @staticmethod
     def decimal(
-        min_value: Decimal | int | None = None, places: int = 2
+        min_value: Decimal | int | None = None, places: int = 2, max_digits: int = 14
     ) -> Callable[[str], Decimal]:
+        """Amounts as the model stores them (14 digits, 2 after the point by default): a value
+        too large for the column is a row error, not a database error."""
         quantum = Decimal(1).scaleb(-places)
+        limit = Decimal(10) ** (max_digits - places)
 
         def parse(value: str) -> Decimal:
             cleaned = re.sub(r"[\s,$€£]", "", value)
@@ -323,6 +326,8 @@ class parsers:  # noqa: N801 - a namespace of parser factories, used as `parsers
                 raise ValueError(f"{value!r} is not a number")
             if min_value is not None and number < min_value:
                 raise ValueError(f"{value!r} is below the minimum of {min_value}")
+            if abs(number) >= limit:
+                raise ValueError(f"{value!r} is too large (at most {max_digits - places} digits)")
             return number.quantize(quantum)
 
         return parse
@@ -542,7 +547,15 @@ def available_importers() -> dict[str, Importer]:
 # Reading files
 # --------------------------------------------------------------------------------------------
 def decode_bytes(data: bytes) -> tuple[str, str | None]:
-    """(text, warning). UTF-8 (BOM or not); otherwise Windows-1252/latin-1 with a warning."""
+    """(text, warning). UTF-8 (BOM or not); otherwise Windows-1252/latin-1 with a warning.
+    Text holding a NUL character is refused whatever its encoding: no database stores it."""
+    text, warning = _decode(data)
+    if "\x00" in text:
+        raise ImportSetupError("this is not a text CSV file (it contains NUL characters)")
+    return text, warning
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportSetupError(
             "this looks like an Excel workbook, not a CSV file: in Excel use "

@@ -246,6 +246,23 @@ def test_utf8_decoding_helper_strips_the_bom():
     assert decode_bytes("\ufeffa,b".encode()) == ("a,b", None)
 
 
+def test_utf16_file_with_a_nul_character_is_refused_and_keeps_nothing():
+    data = "email,first_name\r\nana@x.example,A\x00na\r\n".encode("utf-16")
+    with pytest.raises(ImportSetupError) as exc:
+        run_import(contacts_import.IMPORTER, data)
+    assert "NUL" in str(exc.value)
+    assert Contact.objects.count() == 0
+
+
+def test_amount_too_large_for_the_column_names_row_and_field():
+    data = b"name,arr\r\nGood Co,1000\r\nHuge Co,1" + b"0" * 30 + b"\r\n"
+    result = run_import(load_importer("accounts"), data)
+    assert [str(e) for e in result.errors] == [
+        f"row 3: arr: '1{'0' * 30}' is too large (at most 12 digits)"
+    ]
+    assert list(Account.objects.values_list("name", flat=True)) == ["Good Co"]
+
+
 # --- Validation messages --------------------------------------------------------------------
 def test_bad_dates_numbers_and_choices_name_row_and_field():
     data = (
