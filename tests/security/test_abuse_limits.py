@@ -153,19 +153,36 @@ def invitation(db):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MISSING: /s/<token> (ovation.pulse.views.survey) has no rate limit; "
-    "see docs/security.md 'Abuse limits'",
-)
-def test_survey_answers_are_rate_limited_per_ip(client, invitation):
+def test_survey_answers_are_rate_limited_per_link_and_the_kept_answer_is_the_last_allowed(
+    client, invitation
+):
+    from ovation.pulse.models import Response
+
     statuses = [
         client.post(
-            f"/s/{invitation.token}", {"score": str(i % 11), "reason": "spam"}, REMOTE_ADDR=IP
+            f"/s/{invitation.token}", {"score": str(i % 11), "reason": f"spam {i}"}, REMOTE_ADDR=IP
         ).status_code
-        for i in range(60)
+        for i in range(25)
     ]
-    assert 429 in statuses
+    assert statuses[:20] == [302] * 20 and statuses[20:] == [429] * 5
+    # One-click links from the email count against the same limit.
+    assert client.get(f"/s/{invitation.token}?score=3", REMOTE_ADDR=IP).status_code == 429
+    kept = Response.objects.get()
+    assert (kept.score, kept.reason) == (19 % 11, "spam 19")
+    # Another link answered from the same company address is not held back.
+    from ovation.pulse.models import SurveyInvitation
+
+    other = SurveyInvitation.objects.create(
+        campaign=invitation.campaign,
+        contact=make_advocate("colleague@customer.test"),
+        expires_at=invitation.expires_at,
+    )
+    assert client.get(f"/s/{other.token}?score=9", REMOTE_ADDR=IP).status_code == 200
+
+
+def test_probing_unknown_survey_links_is_limited_per_ip(client):
+    statuses = [client.get(f"/s/no-such-token-{i}", REMOTE_ADDR=IP).status_code for i in range(32)]
+    assert statuses[:30] == [404] * 30 and statuses[30:] == [429, 429]
 
 
 def test_unknown_survey_tokens_are_404_and_tokens_are_unguessable(client, invitation):

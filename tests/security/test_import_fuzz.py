@@ -6,8 +6,6 @@ Whatever comes in, the import either refuses the file with an ImportSetupError (
 the header is row 1) and a field. Never an unhandled exception. Runs as dry runs, so nothing
 is written."""
 
-import decimal
-
 import pytest
 from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
@@ -19,30 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _kinds():
-    """Every importer kind; kinds with a `parsers.decimal` field carry the known bug below."""
-    params = []
-    for kind in sorted(django_settings.OVATION_IMPORTERS):
-        try:
-            fields = load_importer(kind).fields
-        except ImportSetupError:
-            params.append(kind)
-            continue
-        if any("parsers.decimal" in getattr(f.parse, "__qualname__", "") for f in fields):
-            params.append(
-                pytest.param(
-                    kind,
-                    marks=pytest.mark.xfail(
-                        raises=decimal.InvalidOperation,
-                        strict=False,
-                        reason="BUG src/ovation/directory/imports/base.py:326: "
-                        "parsers.decimal quantize() raises InvalidOperation for more than 28 "
-                        "digits (e.g. '9' * 40) instead of ValueError",
-                    ),
-                )
-            )
-        else:
-            params.append(kind)
-    return params
+    return sorted(django_settings.OVATION_IMPORTERS)
 
 
 KINDS = _kinds()
@@ -172,12 +147,6 @@ def test_hostile_csv_long_run(kind):
     run()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=decimal.InvalidOperation,
-    reason="BUG src/ovation/directory/imports/base.py:326: quantize() raises InvalidOperation "
-    "past 28 digits; found by the fuzzer above",
-)
 def test_decimal_parser_rejects_a_huge_number_with_a_message():
     from ovation.directory.imports.base import parsers
 

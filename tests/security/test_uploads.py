@@ -138,14 +138,50 @@ def test_proof_file_is_served_as_a_sandboxed_download_to_its_owner_only(client, 
 # --- referral program image -------------------------------------------------------------------
 
 
-def test_referral_program_image_refuses_non_image_extensions():
-    from django.core.exceptions import ValidationError
+def _program_post(client, slug, image=None, **extra):
+    data = {
+        "name": "Partners",
+        "slug": slug,
+        "is_active": "on",
+        "headline": "Partner up",
+        "attribution_window_days": "365",
+        "pipeline_policy": "no_credit",
+        "velocity_per_hour": "5",
+        "velocity_per_day": "20",
+        "reward_cap_count": "10",
+        "reward_cap_points": "10000",
+        **extra,
+    }
+    if image is not None:
+        data["image"] = image
+    return client.post("/referrals/programs/new/", data)
 
+
+def test_referral_program_image_is_checked_by_content_and_served_sandboxed(manager_client):
+    """An HTML file named .png is refused by the form, naming the field, and nothing is
+    stored; a real PNG is kept in the database and served from the app (no media server),
+    with a sandbox CSP and nosniff, to anyone who can see the landing page."""
     from ovation.referrals.models import ReferralProgram
 
-    field = ReferralProgram._meta.get_field("image")
-    with pytest.raises(ValidationError):
-        field.run_validators(SimpleUploadedFile("page.html", HTML))
+    refused = _program_post(manager_client, "bad", SimpleUploadedFile("photo.png", HTML))
+    assert refused.status_code == 400
+    assert "must be a PNG, JPEG, GIF or WebP file" in str(refused.context["form"].errors["image"])
+    assert not ReferralProgram.objects.filter(slug="bad").exists()
+
+    saved = _program_post(manager_client, "partners", SimpleUploadedFile("any-name.bin", PNG))
+    assert saved.status_code == 302
+    manager_client.logout()
+    landing = manager_client.get("/refer/partners/").content.decode()
+    assert 'src="/refer/partners/image?v=' in landing
+    image = manager_client.get("/refer/partners/image")
+    assert (image.status_code, image["Content-Type"], image.content) == (200, "image/png", PNG)
+    assert "sandbox" in image["Content-Security-Policy"]
+    assert image["X-Content-Type-Options"] == "nosniff"
+    again = manager_client.get("/refer/partners/image", HTTP_IF_NONE_MATCH=image["ETag"])
+    assert again.status_code == 304
+    # A paused program's picture is gone with its landing page.
+    ReferralProgram.objects.filter(slug="partners").update(is_active=False)
+    assert manager_client.get("/refer/partners/image").status_code == 404
 
 
 def test_media_files_are_not_served_by_the_app_outside_debug(client, settings, tmp_path):

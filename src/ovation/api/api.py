@@ -21,7 +21,34 @@ from ovation.rewards.api import router as rewards_router
 from ovation.stories.api import router as stories_router
 from ovation.users.api_auth import api_auth
 
-api = NinjaAPI(
+
+class OvationAPI(NinjaAPI):
+    """Documents errors as they are sent: every 4xx/5xx answer is `application/problem+json`,
+    and every operation has a `default` problem response (a malformed cursor, an id out of
+    range or a rate limit can answer any operation with an error not listed by status)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                # OpenAPI keys responses by string ("404", "default").
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
+                for status, response in responses.items():
+                    if status[0] in "45" and "content" in response:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: problem}
+                responses.setdefault(
+                    "default",
+                    {
+                        "description": "An error, as RFC 9457 problem JSON naming the field",
+                        "content": {PROBLEM_CONTENT_TYPE: problem},
+                    },
+                )
+        return schema
+
+
+api = OvationAPI(
     title="Ovation API",
     version="1.0.0",
     description="Customer advocacy: directory, NPS, hub, ledger, rewards, references, referrals, programs, "

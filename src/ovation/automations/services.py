@@ -782,9 +782,11 @@ def schedules_run(*, now: datetime | None = None) -> int:
 
 def automations_tick(*, now: datetime | None = None) -> dict:
     """The periodic work: schedules, due delayed runs, due webhook retries, and events never
-    dispatched; reminders of program events starting within a day. Run every minute by `ovation automations scheduler` (or cron: `ovation
-    automations tick`)."""
+    dispatched; reminders of program events starting within a day, and reference SLA reminders
+    (unanswered invitations, unreviewed requests; once a day each). Run every minute by
+    `ovation automations scheduler` (or cron: `ovation automations tick`)."""
     from ovation.programs.services.events import event_reminders_due
+    from ovation.references.services import reminders_send
 
     now = now or timezone.now()
     return {
@@ -793,6 +795,7 @@ def automations_tick(*, now: datetime | None = None) -> dict:
         "deliveries": webhooks.deliveries_run_due(now=now),
         "events": events_dispatch_pending(now=now),
         "event_reminders": event_reminders_due(now=now),
+        "reference_reminders": reminders_send(now=now),
     }
 
 

@@ -71,7 +71,7 @@ def _decode(cursor: str) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         return int(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "the cursor is not valid", field="cursor") from exc
+        raise ApiError(422, "the cursor is not valid", field="cursor") from exc
 
 
 def paginate_cursor(request: HttpRequest, queryset, *, cursor: str | None, limit: int = 50) -> dict:

@@ -27,6 +27,7 @@ from .models import Account, Consent, Contact, Industry, Product, Region
 router = Router(tags=["directory"])
 
 READ, WRITE = "ovation.view_directory", "ovation.edit_directory"
+DETAILS = "ovation.view_contact_details"
 BULK_MAX = 1000
 ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
 
@@ -260,6 +261,21 @@ class ContactOut(Schema):
     @staticmethod
     def resolve_account_name(obj: Contact) -> str | None:
         return obj.account.name if obj.account_id else None
+
+    # Email and phone go to callers who may see contact details; others get "" (see
+    # docs/permissions.md, "Object level").
+    @staticmethod
+    def resolve_email(obj: Contact, context) -> str:
+        return obj.email if _shows_details(context) else ""
+
+    @staticmethod
+    def resolve_phone(obj: Contact, context) -> str:
+        return obj.phone if _shows_details(context) else ""
+
+
+def _shows_details(context) -> bool:
+    request = (context or {}).get("request")
+    return request is None or request.user.has_perm(DETAILS)
 
 
 class ContactPage(ListPage):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from ovation.activity.models import Activity
 from ovation.core.errors import ServiceError
@@ -337,6 +338,28 @@ def transition_list(request):
 # --- public survey -------------------------------------------------------------------------
 
 
+# Abuse limits on the public survey page: probing for links is limited per IP; answers are
+# limited per link (not per IP: a customer's staff answer from behind one company address).
+UNKNOWN_LINK_RATE = "30/m"
+ANSWER_RATE = "20/h"
+
+
+def _limited(request, *, unknown: bool):
+    response = render(request, "pulse/survey_limited.html", {"unknown": unknown}, status=429)
+    response["Retry-After"] = "60" if unknown else "600"
+    return response
+
+
+def _answer_limited(request, token: str) -> bool:
+    return is_ratelimited(
+        request,
+        group="pulse.survey.answer",
+        key=lambda _group, _request: token,
+        rate=ANSWER_RATE,
+        increment=True,
+    )
+
+
 def _invitation(token: str) -> SurveyInvitation:
     invitation = (
         SurveyInvitation.objects.select_related("contact", "contact__account", "campaign")
@@ -358,7 +381,14 @@ def _existing(invitation):
 @require_http_methods(["GET", "POST"])
 def survey(request, token):
     """The recipient's page: the 0-10 scale, then the two follow-up questions."""
-    invitation = _invitation(token)
+    try:
+        invitation = _invitation(token)
+    except Http404:
+        if is_ratelimited(
+            request, group="pulse.survey.unknown", key="ip", rate=UNKNOWN_LINK_RATE, increment=True
+        ):
+            return _limited(request, unknown=True)
+        raise
     ctx = {"invitation": invitation, "campaign": invitation.campaign, "token": token}
     if invitation.expires_at <= timezone.now():
         return render(request, "pulse/survey_expired.html", ctx, status=410)
@@ -367,6 +397,8 @@ def survey(request, token):
     if request.GET.get("thanks") and response is not None:
         return render(request, "pulse/survey_thanks.html", {**ctx, "response": response})
     if request.method == "POST":
+        if _answer_limited(request, token):
+            return _limited(request, unknown=False)
         form = SurveyForm(request.POST)
         if form.is_valid():
             try:
@@ -387,6 +419,8 @@ def survey(request, token):
         )
     score = request.GET.get("score")
     if score is not None:
+        if _answer_limited(request, token):
+            return _limited(request, unknown=False)
         try:
             response = services.response_answer_invitation(invitation=invitation, score=score)
         except ServiceError as exc:

@@ -311,7 +311,9 @@ def request_get(request: HttpRequest, request_id: int):
     summary="Ranked candidates with score and explanation, and fatigue near misses",
 )
 def request_matches(request: HttpRequest, request_id: int, limit: int = 20):
-    require_perm(request, USE)
+    # Like the request page: the advocacy manager picks, so only managers see the candidates;
+    # reps see the request's status and who was invited.
+    require_perm(request, MANAGE)
     req = _get_request(request_id)
     result = match(req, limit=max(1, min(limit, 100)), near_miss_limit=10)
 

@@ -68,6 +68,14 @@ def _versions() -> tuple[str, str]:
     return tuple(f"{found[k]}:{local_version(k)}" for k in keys)
 
 
+def forget() -> None:
+    """Drop this process's cached columns and version tokens (tests clear the shared cache
+    between tests; a token read before the clear must not outlive it)."""
+    with _lock:
+        _cache.clear()
+        _shared.clear()
+
+
 def invalidate() -> None:
     bump_version(DIRECTORY_VERSION_KEY)
     bump_version(ASKS_VERSION_KEY)

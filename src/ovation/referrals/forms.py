@@ -3,7 +3,13 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from ovation.core.errors import ServiceError
+from ovation.core.images import image_clean
+
 from .models import Referral, ReferralProgram, ReferralRewardRule
+
+PROGRAM_IMAGE_KINDS = ("png", "jpeg", "gif", "webp")
+PROGRAM_IMAGE_BYTES = 2 * 1024 * 1024
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NAME_BAD = re.compile(r"[<>{}\[\]\\/=@:;]|https?", re.IGNORECASE)
@@ -90,7 +96,6 @@ class ProgramForm(forms.ModelForm):
             "headline",
             "offer",
             "body_markdown",
-            "image",
             "share_text",
             "ask_company",
             "ask_phone",
@@ -115,11 +120,25 @@ class ProgramForm(forms.ModelForm):
             "body_markdown": "Body (Markdown)",
         }
 
+    image = forms.FileField(
+        required=False,
+        help_text="PNG, JPEG, GIF or WebP, at most 2 MB; shown on the landing page.",
+    )
+    remove_image = forms.BooleanField(required=False, label="Remove the current image")
+
     def clean_image(self):
-        image = self.cleaned_data.get("image")
-        if image and hasattr(image, "size") and image.size > 2 * 1024 * 1024:
+        """(bytes, content type) of an accepted upload, or None; checked by content."""
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        if upload.size > PROGRAM_IMAGE_BYTES:
             raise ValidationError("The image must be 2 MB or smaller.")
-        return image
+        try:
+            return image_clean(
+                data=upload.read(), kinds=PROGRAM_IMAGE_KINDS, max_bytes=PROGRAM_IMAGE_BYTES
+            )
+        except ServiceError as exc:
+            raise ValidationError(exc.message[:1].upper() + exc.message[1:] + ".") from exc
 
 
 REWARD_SLOTS = [

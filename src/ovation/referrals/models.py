@@ -4,7 +4,7 @@ The click table is the hot write path (one INSERT per `/r/<code>` hit); everythi
 written at human speed by the lead form, staff, the API, CSV imports and the CRM webhook."""
 
 from django.conf import settings
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -12,6 +12,13 @@ from ovation.core.models import TimeStampedModel
 from ovation.directory.models import Account, Contact
 
 MAX_ATTRIBUTION_DAYS = 548  # 18 months: B2B buying cycles are long
+
+
+class ProgramManager(models.Manager):
+    """Programs without their image bytes: the picture is read only by the image view."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("image_data")
 
 
 class ReferralProgram(TimeStampedModel):
@@ -30,11 +37,12 @@ class ReferralProgram(TimeStampedModel):
     headline = models.CharField(max_length=160)
     body_markdown = models.TextField(blank=True, help_text="Markdown; HTML is sanitised")
     body_html = models.TextField(blank=True, editable=False)
-    image = models.FileField(
-        upload_to="referrals/programs/",
-        blank=True,
-        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"])],
-    )
+    # The landing page's picture, kept in the database and served by /refer/<slug>/image
+    # (sandboxed, type checked by content): no media server to configure, nothing to sniff.
+    image_data = models.BinaryField(null=True, blank=True, editable=False)
+    image_type = models.CharField(max_length=40, blank=True, editable=False)
+
+    objects = ProgramManager()
     offer = models.CharField(
         max_length=200, blank=True, help_text="What the friend gets, shown on the landing page"
     )

@@ -56,16 +56,26 @@ def markdown_render(text: str) -> str:
 
 @transaction.atomic
 def program_save(
-    *, program: ReferralProgram, rules: list[dict] | None = None, actor=None
+    *,
+    program: ReferralProgram,
+    rules: list[dict] | None = None,
+    actor=None,
+    image: tuple[bytes, str] | None = None,
+    remove_image: bool = False,
 ) -> ReferralProgram:
     """Create or update a program (already validated by its form) and replace its reward
-    rules with `rules` ([{stage, recipient, points, note}]) when given."""
+    rules with `rules` ([{stage, recipient, points, note}]) when given. `image` is
+    (bytes, content type) from `core.images.image_clean`; `remove_image` drops the current one."""
     if not 1 <= program.attribution_window_days <= 548:
         raise ServiceError(
             "the attribution window must be 1 to 548 days (18 months)",
             field="attribution_window_days",
         )
     program.body_html = markdown_render(program.body_markdown)
+    if image:
+        program.image_data, program.image_type = image
+    elif remove_image:
+        program.image_data, program.image_type = None, ""
     program.save()
     if rules is not None:
         keep = []

@@ -7,6 +7,7 @@ urlpatterns = [
     # Public: the click path (no trailing slash: one hop), landing page, confirmation.
     path("r/<str:code>", views_public.click, name="click"),
     path("refer/<slug:slug>/", views_public.landing, name="landing"),
+    path("refer/<slug:slug>/image", views_public.program_image, name="program-image"),
     path("refer/<slug:slug>/thanks/", views_public.thanks, name="thanks"),
     path("refer/confirm/<str:token>/", views_public.confirm, name="confirm"),
     path("referrals/webhooks/crm/", views_public.crm_webhook, name="crm-webhook"),

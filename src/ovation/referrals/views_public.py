@@ -3,13 +3,14 @@ form, its confirmation, the double opt-in link and the CRM webhook. No login her
 
 import time
 
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from ovation.core.errors import ServiceError
+from ovation.core.images import image_response
 
 from . import selectors, services
 from .forms import LeadForm
@@ -58,6 +59,27 @@ def _unknown(request, code: str):
     if limited:
         response["Retry-After"] = "60"
     return response
+
+
+@require_safe
+def program_image(request, slug: str):
+    """An active program's landing-page picture (public, like the landing page itself)."""
+    row = (
+        ReferralProgram.objects.filter(slug=slug, is_active=True)
+        .exclude(image_type="")
+        .values_list("pk", "image_data", "image_type", "updated_at")
+        .first()
+    )
+    if row is None:
+        raise Http404("no image")
+    pk, data, content_type, updated_at = row
+    return image_response(
+        request,
+        data=data,
+        content_type=content_type,
+        etag=f"{pk}-{int(updated_at.timestamp())}",
+        public=True,
+    )
 
 
 @require_safe

@@ -94,7 +94,11 @@ def program_edit(request, pk: int | None = None):
         try:
             with transaction.atomic():
                 saved = services.program_save(
-                    program=form.save(commit=False), rules=rules.rules(), actor=request.user
+                    program=form.save(commit=False),
+                    rules=rules.rules(),
+                    actor=request.user,
+                    image=form.cleaned_data.get("image"),
+                    remove_image=form.cleaned_data.get("remove_image", False),
                 )
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

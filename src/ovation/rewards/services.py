@@ -2,14 +2,13 @@
 a conditional UPDATE, both in one transaction), fulfilment status changes with notes, and
 cancellation that refunds through the ledger exactly once."""
 
-import re
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ovation.activity.services import activity_record, event_publish
 from ovation.core.errors import Conflict, IdempotencyMismatch, NotFound, ServiceError
+from ovation.core.images import image_clean
 from ovation.directory.models import Account, Contact
 from ovation.ledger.models import PointsBalance
 from ovation.ledger.services import InsufficientPoints, ledger_debit, ledger_reverse
@@ -148,40 +147,11 @@ def reward_update(
     return reward
 
 
-_SVG_FORBIDDEN = re.compile(
-    r"<\s*script|<\s*foreignObject|<!ENTITY|<!DOCTYPE|javascript:|\son[a-z]+\s*=|"
-    r"(?:xlink:)?href\s*=\s*[\"']\s*(?!#)|<\s*iframe|<\s*embed|<\s*object",
-    re.IGNORECASE,
-)
-
-
 def reward_image_clean(*, data: bytes, filename: str = "") -> tuple[bytes, str]:
     """Accept a PNG or an SVG up to 512 KB; returns (bytes, content type). SVGs with scripts,
     event handlers, external references or entity declarations are refused (the image is also
     served with a sandboxing Content-Security-Policy)."""
-    if not data:
-        raise ServiceError("the image file is empty", field="image")
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ServiceError(
-            f"the image is {len(data) // 1024} KB; the limit is {MAX_IMAGE_BYTES // 1024} KB",
-            field="image",
-        )
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return data, "image/png"
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = ""
-    head = text.lstrip("\ufeff \t\r\n")[:2000].lower()
-    if text and ("<svg" in head) and (head.startswith("<svg") or head.startswith("<?xml")):
-        if _SVG_FORBIDDEN.search(text):
-            raise ServiceError(
-                "this SVG contains scripts, event handlers or external references; "
-                "export a plain SVG",
-                field="image",
-            )
-        return data, "image/svg+xml"
-    raise ServiceError("the image must be a PNG or an SVG file", field="image")
+    return image_clean(data=data, kinds=("png", "svg"), max_bytes=MAX_IMAGE_BYTES)
 
 
 # --- Gift policy -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ fulfilment queue and gift policies."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ovation.core.errors import ServiceError
 from ovation.core.http import paginate, permission_required, render_page
+from ovation.core.images import image_response
 from ovation.directory.models import Account
 from ovation.hub.access import advocate_required
 from ovation.ledger.services import balance_get
@@ -169,15 +170,12 @@ def reward_image(request, reward_id: int):
     if row is None:
         raise Http404("no image")
     data, content_type, updated_at = row
-    etag = f'"{reward_id}-{int(updated_at.timestamp())}"'
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponse(status=304)
-    response = HttpResponse(bytes(data), content_type=content_type)
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return image_response(
+        request,
+        data=data,
+        content_type=content_type,
+        etag=f"{reward_id}-{int(updated_at.timestamp())}",
+    )
 
 
 # --- Staff -------------------------------------------------------------------------------------

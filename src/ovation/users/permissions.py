@@ -34,6 +34,9 @@ PERMISSIONS = {
     # Directory: every staff member reads it; editors change it.
     "ovation.view_directory": is_staff_member,
     "ovation.edit_directory": is_manager | is_csm,
+    # A contact's email and phone: the people who look after customers. Sales read the directory
+    # but reach advocates through the reference workflow, so that every ask is counted.
+    "ovation.view_contact_details": is_manager | is_csm,
     "ovation.import_data": is_manager,
     "ovation.export_data": is_manager,
     "ovation.manage_taxonomies": is_manager,

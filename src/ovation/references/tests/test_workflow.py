@@ -146,6 +146,19 @@ def test_reminders_after_sla_once_per_day(rep, manager):
     assert len(mail.outbox) == 2
 
 
+def test_the_scheduler_tick_sends_reference_reminders_once_a_day(manager):
+    from ovation.automations.services import automations_tick
+
+    a = request_pick(request=RequestFactory(), contact=ContactFactory(), actor=manager)
+    Assignment.objects.filter(pk=a.pk).update(invited_at=timezone.now() - timedelta(days=4))
+    mail.outbox.clear()
+    assert automations_tick()["reference_reminders"] == {"advocates": 1, "managers": 0}
+    assert automations_tick()["reference_reminders"] == {"advocates": 0, "managers": 0}
+    tomorrow = timezone.now() + timedelta(days=1)
+    assert automations_tick(now=tomorrow)["reference_reminders"]["advocates"] == 1
+    assert [m.to for m in mail.outbox] == [[a.contact.email]] * 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_assigning_the_last_slot_at_once():
     FatiguePolicy.objects.update_or_create(
@@ -384,9 +397,11 @@ def test_api_request_matches_pick_and_asks(client, rep, manager, django_assert_m
     )
     assert resp.status_code == 201, resp.content
     rid = resp.json()["id"]
-    client.get(f"/api/v1/reference-requests/{rid}/matches", **_token(rep))  # builds the pool
+    # Candidates are for the manager who picks, as on the request page; the rep gets a 403.
+    assert client.get(f"/api/v1/reference-requests/{rid}/matches", **_token(rep)).status_code == 403
+    client.get(f"/api/v1/reference-requests/{rid}/matches", **_token(manager))  # builds the pool
     with django_assert_max_num_queries(16):
-        m = client.get(f"/api/v1/reference-requests/{rid}/matches", **_token(rep)).json()
+        m = client.get(f"/api/v1/reference-requests/{rid}/matches", **_token(manager)).json()
     assert [c["contact_id"] for c in m["candidates"]] == [c2.pk, c1.pk]
     assert "peer seniority (VP)" in m["candidates"][0]["explanation"]
     resp = client.post(
