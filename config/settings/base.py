@@ -272,23 +272,25 @@ LOGGING = {
 # --- Ovation --------------------------------------------------------------------------------
 # Staff navigation: (label, url name, permission). Entries whose URL does not resolve are
 # hidden, so the navigation only shows modules that exist.
+# Staff navigation: (menu, label, URL name, permission). Entries with a menu are grouped under
+# it; a menu with one entry the user may open shows as a plain link.
 OVATION_NAV = [
-    ("Home", "insights:home", "ovation.view_directory"),
-    ("Accounts", "directory:account-list", "ovation.view_directory"),
-    ("Contacts", "directory:contact-list", "ovation.view_directory"),
-    ("Pulse", "pulse:dashboard", "ovation.view_pulse"),
-    ("Hub admin", "hub:staff-home", "ovation.manage_programs"),
-    ("Rewards", "rewards:staff-list", "ovation.manage_programs"),
-    ("References", "references:request-list", "ovation.use_references"),
-    ("Referrals", "referrals:staff-home", "ovation.manage_programs"),
-    ("Motivation", "motivation:staff-home", "ovation.manage_programs"),
-    ("Programs", "programs:staff-home", "ovation.follow_up"),
-    ("Stories", "stories:search", "ovation.use_references"),
-    ("Automations", "automations:rule-list", "ovation.manage_programs"),
-    ("Insights", "insights:dashboard", "ovation.view_insights"),
-    ("Import", "directory:import-start", "ovation.import_data"),
-    ("Points", "ledger:home", "ovation.adjust_points"),
-    ("Settings", "users:settings", "ovation.view_directory"),
+    ("", "Home", "insights:home", "ovation.view_directory"),
+    ("Customers", "Accounts", "directory:account-list", "ovation.view_directory"),
+    ("Customers", "Contacts", "directory:contact-list", "ovation.view_directory"),
+    ("Customers", "Pulse (NPS)", "pulse:dashboard", "ovation.view_pulse"),
+    ("Customers", "Import", "directory:import-start", "ovation.import_data"),
+    ("Advocates", "Hub admin", "hub:staff-home", "ovation.manage_programs"),
+    ("Advocates", "Programs & events", "programs:staff-home", "ovation.follow_up"),
+    ("Advocates", "Rewards", "rewards:staff-list", "ovation.manage_programs"),
+    ("Advocates", "Points", "ledger:home", "ovation.adjust_points"),
+    ("Advocates", "Motivation", "motivation:staff-home", "ovation.manage_programs"),
+    ("Sales", "References", "references:request-list", "ovation.use_references"),
+    ("Sales", "Stories", "stories:search", "ovation.use_references"),
+    ("Sales", "Referrals", "referrals:staff-home", "ovation.manage_programs"),
+    ("", "Insights", "insights:dashboard", "ovation.view_insights"),
+    ("Admin", "Automations", "automations:rule-list", "ovation.manage_programs"),
+    ("Admin", "Settings", "users:settings", "ovation.view_directory"),
 ]
 OVATION_WEBHOOKS_ALLOW_PRIVATE = env_bool("OVATION_WEBHOOKS_ALLOW_PRIVATE", False)
 

@@ -16,6 +16,7 @@ from ovation.ledger.services import balance_get
 from . import selectors, services
 from .forms import BadgeForm, BulkInviteForm, ChallengeForm, InviteForm, ManualAwardForm, RejectForm
 from .models import Badge, Challenge, Level, Submission
+from .tasks import invite_bulk_task
 from .rendering import render_markdown
 
 PERM = "ovation.manage_programs"
@@ -298,6 +299,8 @@ def submission_reject(request, pk: int):
 
 # --- Invitations --------------------------------------------------------------------------------
 
+INVITE_INLINE_MAX = 50  # larger segments are invited by the worker
+
 
 @require_http_methods(["GET", "POST"])
 @permission_required(PERM)
@@ -334,8 +337,22 @@ def invite(request):
             employee_band=data["employee_band"],
         )
         if request.POST.get("confirm") == "yes":
+            contacts = list(qs[: data["limit"]])
+            if len(contacts) > INVITE_INLINE_MAX:
+                # Hundreds of accounts and emails: the worker does it, the page answers now.
+                invite_bulk_task.enqueue(
+                    contact_ids=[c.pk for c in contacts],
+                    invited_by_id=request.user.pk,
+                    message=data["message"],
+                )
+                messages.success(
+                    request,
+                    f"Inviting {len(contacts)} advocates in the background; they appear under "
+                    "Recent invitations as their welcome emails go out.",
+                )
+                return redirect("hub:staff-invite")
             invited, skipped = services.advocates_invite_bulk(
-                contacts=list(qs[: data["limit"]]), invited_by=request.user, message=data["message"]
+                contacts=contacts, invited_by=request.user, message=data["message"]
             )
             result = {"invited": invited, "skipped": skipped}
         else:

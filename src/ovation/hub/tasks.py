@@ -43,3 +43,24 @@ def level_check_task(contact_id: int, lifetime_before: int, lifetime_after: int)
         },
     )
     return after.name
+
+
+@task()
+def invite_bulk_task(contact_ids: list[int], invited_by_id: int | None, message: str) -> dict:
+    """A large segment's invitations, in the worker: each contact in its own transaction, so
+    one bad contact does not stop the rest. Safe to re-run: contacts invited meanwhile (by an
+    earlier attempt of this task, or by hand) are skipped, so nobody gets the welcome twice."""
+    from ovation.directory.models import Contact
+    from ovation.users.models import User
+
+    from .services import advocates_invite_bulk
+
+    contacts = (
+        Contact.objects.filter(pk__in=contact_ids)
+        .exclude(hub_profile__invited_at__isnull=False)
+        .select_related("user")
+        .order_by("pk")
+    )
+    inviter = User.objects.filter(pk=invited_by_id).first() if invited_by_id else None
+    invited, skipped = advocates_invite_bulk(contacts=contacts, invited_by=inviter, message=message)
+    return {"invited": invited, "skipped": skipped}

@@ -164,6 +164,16 @@ def follow_up_list(*, user, status: str = "", mine: bool = True) -> QuerySet[Fol
     return qs.order_by("status", "-created_at", "-id")
 
 
+def followup_open_contact_ids() -> set[int]:
+    """Contacts with a detractor follow-up not yet closed: a quiet period for asks (the shared
+    ask budget in References reads it)."""
+    return set(
+        FollowUp.objects.exclude(status=FollowUp.Status.CLOSED)
+        .values_list("contact_id", flat=True)
+        .distinct()
+    )
+
+
 def contact_nps_history(*, contact: Contact) -> dict:
     responses = list(
         Response.objects.filter(contact=contact).select_related("campaign").order_by("-answered_at")

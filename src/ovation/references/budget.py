@@ -34,8 +34,7 @@ channel: Ask.Channel values (reference, challenge, program, motivation, manual).
 
 Quiet periods are part of eligibility: an account renewing within `renewal_quiet_days` (overall
 policy), an explicit DoNotContact date, and an open detractor follow-up (read from
-Pulse: `ovation.pulse.selectors.followup_open_contact_ids()` when provided, else its FollowUp
-rows that are not closed).
+Pulse: `ovation.pulse.selectors.followup_open_contact_ids()`).
 """
 
 import contextlib
@@ -154,20 +153,10 @@ def overall_policy() -> FatiguePolicy:
 
 
 def followup_open_contact_ids() -> set[int]:
-    """Contacts with an open detractor follow-up (Pulse), or none while Pulse lacks it."""
-    try:
-        from ovation.pulse import selectors as pulse_selectors
-    except ImportError:
-        return set()
-    getter = getattr(pulse_selectors, "followup_open_contact_ids", None)
-    if getter:
-        return set(getter())
-    follow_up = getattr(pulse_selectors, "FollowUp", None)
-    if follow_up is None:
-        return set()
-    return set(
-        follow_up.objects.exclude(status="closed").values_list("contact_id", flat=True).distinct()
-    )
+    """Contacts with an open detractor follow-up (Pulse)."""
+    from ovation.pulse.selectors import followup_open_contact_ids as open_followups
+
+    return open_followups()
 
 
 def quiet_period(

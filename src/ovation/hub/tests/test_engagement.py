@@ -354,6 +354,41 @@ def test_bulk_invite_by_segment_previews_then_invites(manager_client, monkeypatc
     assert HubProfile.objects.filter(contact__in=promoters).count() == 2
 
 
+@pytest.mark.django_db
+def test_a_large_segment_is_invited_by_the_worker_once_even_if_the_task_runs_twice(
+    manager_client, monkeypatch, settings
+):
+    from django.core import mail
+    from django.db import transaction
+
+    from ovation.hub import staff_views
+    from ovation.hub.tasks import invite_bulk_task
+
+    from .factories import ContactFactory
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+    monkeypatch.setattr(staff_views, "INVITE_INLINE_MAX", 3)
+    promoters = [ContactFactory(stage="promoter") for _ in range(5)]
+    # A queue that keeps the task instead of running it, like a worker that has not run yet.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django_tasks import default_task_backend
+
+    response = manager_client.post(
+        reverse("hub:staff-invite"),
+        {"mode": "bulk", "stages": ["promoter"], "limit": 10, "confirm": "yes"},
+        follow=True,
+    )
+    assert "Inviting 5 advocates in the background" in response.content.decode()
+    assert HubProfile.objects.count() == 0 and len(mail.outbox) == 0  # nothing done inline
+    (queued,) = default_task_backend.results
+    job = queued.kwargs
+    assert sorted(job["contact_ids"]) == sorted(c.pk for c in promoters)
+    assert invite_bulk_task.func(**job) == {"invited": 5, "skipped": []}
+    assert invite_bulk_task.func(**job) == {"invited": 0, "skipped": []}  # a retry sends nothing
+    assert HubProfile.objects.filter(contact__in=promoters, invited_at__isnull=False).count() == 5
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in promoters)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_referral_recorded_by_another_module_awards_the_badge_after_commit():
     hub_defaults_ensure_local()

@@ -1,5 +1,5 @@
-"""The reference cap under real concurrency across processes: four managers' processes each
-pick a different request for the same contact, whose budget has one ask left. Exactly one
+"""The reference cap under real concurrency, with threads and with processes: managers pick
+different requests for the same contact, whose budget has one ask left. Exactly one
 pick lands; the others are refused naming the rule; the contact has one assignment more.
 Runs on SQLite (writers queue) and on PostgreSQL (row lock on the contact's budget)."""
 
@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -14,12 +15,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from ovation.users.models import User
 
-from ..budget import ask_record
+from ..budget import BudgetExceeded, ask_record
 from ..models import Ask, Assignment, FatiguePolicy
+from ..services import request_pick
 from .factories import ContactFactory, RequestFactory
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -66,8 +69,8 @@ print(json.dumps(outcome))
 """
 
 
-@pytest.mark.django_db(transaction=True)
-def test_four_manager_processes_picking_the_last_slot_land_exactly_one():
+def _contact_with_one_slot_left():
+    """At most 2 asks in the window; the contact was asked 10 days ago: one slot left."""
     FatiguePolicy.objects.update_or_create(
         activity_type="",
         defaults={"max_asks_in_window": 2, "min_days_between": 0, "max_per_account_per_quarter": 0},
@@ -79,6 +82,42 @@ def test_four_manager_processes_picking_the_last_slot_land_exactly_one():
         channel="reference",
         at=timezone.now() - timedelta(days=10),
     )
+    return contact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_assigning_the_last_slot_at_once():
+    contact = _contact_with_one_slot_left()
+    m1 = User.objects.create_user("m1@acme.test", role=User.Role.MANAGER)
+    m2 = User.objects.create_user("m2@acme.test", role=User.Role.MANAGER)
+    r1, r2 = RequestFactory(), RequestFactory()
+    outcome = []
+    barrier = threading.Barrier(2)
+
+    def pick(req, who):
+        try:
+            barrier.wait()
+            request_pick(request=req, contact=contact, actor=who)
+            outcome.append("ok")
+        except BudgetExceeded as exc:
+            outcome.append(exc.rule)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    ts = [threading.Thread(target=pick, args=a) for a in ((r1, m1), (r2, m2))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert sorted(outcome) == ["ok", "overall.max_asks_in_window"]
+    assert Ask.objects.filter(contact=contact).count() == 2
+    assert Assignment.objects.filter(contact=contact).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_manager_processes_picking_the_last_slot_land_exactly_one():
+    contact = _contact_with_one_slot_left()
     requests = [RequestFactory() for _ in range(4)]
     managers = [
         User.objects.create_user(f"m{i}@acme.test", role=User.Role.MANAGER) for i in range(4)

@@ -1,12 +1,10 @@
 """The request workflow end to end through the services, the staff pages, the hub and the API:
 submit -> pick -> accept -> schedule -> complete (thanks, points, activity) -> outcome."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,47 +155,6 @@ def test_the_scheduler_tick_sends_reference_reminders_once_a_day(manager):
     tomorrow = timezone.now() + timedelta(days=1)
     assert automations_tick(now=tomorrow)["reference_reminders"]["advocates"] == 1
     assert [m.to for m in mail.outbox] == [[a.contact.email]] * 2
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_managers_assigning_the_last_slot_at_once():
-    FatiguePolicy.objects.update_or_create(
-        activity_type="",
-        defaults={"max_asks_in_window": 2, "min_days_between": 0, "max_per_account_per_quarter": 0},
-    )
-    contact = ContactFactory()
-    from ..budget import ask_record
-
-    ask_record(
-        contact=contact,
-        activity_type="call",
-        channel="reference",
-        at=timezone.now() - timedelta(days=10),
-    )
-    m1, m2 = staff("manager", "m1@acme.test"), staff("manager", "m2@acme.test")
-    r1, r2 = RequestFactory(), RequestFactory()
-    outcome = []
-    barrier = threading.Barrier(2)
-
-    def pick(req, who):
-        try:
-            barrier.wait()
-            request_pick(request=req, contact=contact, actor=who)
-            outcome.append("ok")
-        except BudgetExceeded as exc:
-            outcome.append(exc.rule)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    ts = [threading.Thread(target=pick, args=a) for a in ((r1, m1), (r2, m2))]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    assert sorted(outcome) == ["ok", "overall.max_asks_in_window"]
-    assert Ask.objects.filter(contact=contact).count() == 2
-    assert Assignment.objects.filter(contact=contact).count() == 1
 
 
 # --- pages ----------------------------------------------------------------------------------
