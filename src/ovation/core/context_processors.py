@@ -27,7 +27,5 @@ def navigation(request):
             menus[menu] = {"label": menu, "children": [link], "active": active}
             items.append(menus[menu])
     # A menu with a single entry is just that link.
-    items = [
-        item["children"][0] if len(item.get("children", ())) == 1 else item for item in items
-    ]
+    items = [item["children"][0] if len(item.get("children", ())) == 1 else item for item in items]
     return {"nav_items": items}

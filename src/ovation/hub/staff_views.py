@@ -16,8 +16,8 @@ from ovation.ledger.services import balance_get
 from . import selectors, services
 from .forms import BadgeForm, BulkInviteForm, ChallengeForm, InviteForm, ManualAwardForm, RejectForm
 from .models import Badge, Challenge, Level, Submission
-from .tasks import invite_bulk_task
 from .rendering import render_markdown
+from .tasks import invite_bulk_task
 
 PERM = "ovation.manage_programs"
 
