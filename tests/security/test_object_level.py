@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from ovation.directory.models import Account, Contact
 from ovation.directory.services import consent_record
 from ovation.users.models import User
 
@@ -115,6 +116,15 @@ def test_sales_do_not_see_contact_emails_or_phones_but_csms_do(client, bob):
     for url in pages:
         body = client.get(url).content.decode()
         assert bob.email not in body and bob.phone not in body, url
+    # Nor in the untapped-promoters list and export or the ask-log search (which offers ids).
+    Contact.objects.filter(pk=bob.pk).update(stage=Contact.Stage.PROMOTER)
+    Account.objects.filter(pk=bob.account_id).update(status="active")
+    exported = client.get("/pulse/untapped/?format=csv").content.decode()
+    assert bob.first_name in exported and bob.email not in exported
+    listed = client.get("/pulse/untapped/").content.decode()
+    assert bob.first_name in listed and bob.email not in listed
+    options = client.get("/references/asks/contacts/", {"contact": bob.first_name}).content
+    assert bob.email not in options.decode() and f'value="{bob.pk}"' in options.decode()
     api = client.get(f"/api/v1/contacts/{bob.pk}").json()
     assert (api["email"], api["phone"]) == ("", "")
     listed = client.get("/api/v1/contacts").json()["items"]

@@ -272,13 +272,15 @@ def untapped(request):
         writer.writerow(
             ["first_name", "last_name", "email", "title", "account", "csm", "nps", "answered_at"]
         )
+        # Emails only for those who may see contact details (docs/permissions.md).
+        details = request.user.has_perm("ovation.view_contact_details")
         for c in qs.iterator(chunk_size=2000):
             latest = getattr(c, "nps_latest", None)
             writer.writerow(
                 [
                     c.first_name,
                     c.last_name,
-                    c.email,
+                    c.email if details else "",
                     c.title,
                     c.account.name if c.account else "",
                     (c.account.csm_owner.email if c.account and c.account.csm_owner else ""),

@@ -295,7 +295,8 @@ def ask_log(request):
     if request.GET.get("contact", "").isdigit():
         preset = Contact.objects.select_related("account").filter(pk=request.GET["contact"]).first()
         if preset:
-            initial["contact"] = preset.email
+            details = request.user.has_perm("ovation.view_contact_details")
+            initial["contact"] = preset.email if details else str(preset.pk)
     form = AskLogForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
