@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from rich.progress import Progress
 
 from ovation.core.demokit import DemoContext
@@ -42,7 +43,14 @@ class Command(BaseCommand):
                 if hasattr(module, "reset"):
                     with transaction.atomic():
                         module.reset(ctx)
-        with Progress(transient=False) as progress:
+        # The demo's own background work (stage syncs, level checks, automations on its events,
+        # the emails they would send) runs inline and quietly: no backlog of thousands of tasks
+        # for the worker to chew through (and print) after `make run` starts serving.
+        quiet = override_settings(
+            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        )
+        with quiet, Progress(transient=False) as progress:
             ctx.progress = progress
             for module in modules:
                 name = module.__name__.split(".")[1]
@@ -55,8 +63,8 @@ class Command(BaseCommand):
                     ctx.load_existing(module)
                     continue
                 module.load(ctx)
-        # Stages and rollups depend on every module's history: compute them once all is loaded.
-        call_command("recompute", stdout=self.stdout)
+            # Stages and rollups depend on every module's history: compute them once all is in.
+            call_command("recompute", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo company loaded."))
         for line in ctx.logins:
             self.stdout.write(line)
