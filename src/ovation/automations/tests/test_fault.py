@@ -39,6 +39,36 @@ def _start_worker():
     )
 
 
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped has stopped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_scheduler_whose_parent_is_already_gone_exits_at_once():
+    """The worker passes its PID; a scheduler that starts after the worker died (a kill -9
+    right after the start) sees another parent and stops instead of running orphaned."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ovation.cli", "automations", "scheduler", "--parent", "1"],
+        cwd=REPO,
+        env=_worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # (A scheduler that kept running would tick every 60 s and never return: TimeoutExpired.)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "schedules:" not in done.stdout  # it stopped before its first tick
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_killed_worker_loses_no_delivery(tmp_path):
@@ -67,11 +97,18 @@ def test_killed_worker_loses_no_delivery(tmp_path):
             deadline = time.monotonic() + 60
             while len(receiver.requests) < N // 4 and time.monotonic() < deadline:
                 time.sleep(0.05)
+            children = _children(worker.pid)
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
         finally:
             if worker.poll() is None:
                 worker.kill()
+        # The worker's scheduler does not outlive it, even when the kill came early.
+        assert children, "the worker should have started its scheduler"
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in children if _alive(pid)], "an orphan scheduler kept running"
         delivered_before_restart = WebhookDelivery.objects.filter(status="delivered").count()
         assert 0 < delivered_before_restart < N, "the kill should land in the middle of the batch"
 

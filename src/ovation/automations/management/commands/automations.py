@@ -17,6 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["dispatch-pending", "run-due", "tick", "scheduler"])
         parser.add_argument("--interval", type=int, default=60)
+        parser.add_argument(
+            "--parent",
+            type=int,
+            default=0,
+            help="scheduler: stop when the process with this PID is no longer our parent",
+        )
 
     def handle(self, *args, **opts):
         action = opts["action"]
@@ -33,9 +39,11 @@ class Command(BaseCommand):
             if opts["interval"] < 1:
                 raise CommandError("--interval must be at least 1 second")
             self.stdout.write(f"automations scheduler: every {opts['interval']} s (Ctrl-C stops)")
-            parent = os.getppid()
+            parent = opts["parent"] or os.getppid()
             try:
                 while True:
+                    if os.getppid() != parent:
+                        return
                     self.stdout.write(self._summary(services.automations_tick()))
                     # Sleep in short steps and stop when the worker that started us is gone
                     # (even after a kill -9), so no orphan keeps running.

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -22,9 +23,14 @@ class Command(BaseCommand):
         scheduler = None
         if not opts["batch"] and not opts["no_scheduler"]:
             # A separate process: the scheduler only enqueues work, so several workers may each run one.
-            scheduler = subprocess.Popen(
-                [sys.executable, "-m", "ovation.cli", "automations", "scheduler"]
-            )  # noqa: S603
+            # It is told our PID: it stops as soon as we are gone, even after a kill -9 that
+            # lands before it has started.
+            scheduler = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable, "-m", "ovation.cli", "automations", "scheduler",
+                    "--parent", str(os.getpid()),
+                ]
+            )  # fmt: skip
         try:
             backend = settings.TASKS["default"]["BACKEND"]
             if backend.startswith("django_tasks_rq"):
