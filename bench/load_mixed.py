@@ -24,8 +24,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +36,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(BENCH)]
-from _setup import result  # noqa: E402
+from _setup import free_port, result, server_start, server_stop  # noqa: E402
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126 Safari/537.36"
 HUB_PAGES = ["/hub/", "/hub/challenges/", "/hub/rewards/", "/hub/leaderboard/", "/hub/profile/"]
@@ -91,12 +89,6 @@ print(ReferralClick.objects.filter(link_id=int(sys.argv[1])).count())
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(env: dict, *args: str, timeout: float = 1800) -> str:
     done = subprocess.run(
         [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
@@ -109,35 +101,12 @@ def run(env: dict, *args: str, timeout: float = 1800) -> str:
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
+    return server_start(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--access-logfile", "/dev/null", "--graceful-timeout", "5", "--timeout", "60"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True,
+        env, port,
     )  # fmt: skip
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    stop(proc)
-    raise RuntimeError("server did not start within 60 s")
-
-
-def stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # our own process group: gunicorn master + workers
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
 
 
 class Load:
@@ -270,11 +239,11 @@ def main() -> int:
         server = start_server(env, port)
         load = Load(port, seed, args.threads, duration)
         elapsed = load.run()
-        stop(server)
+        server_stop(server)
         server = None
         stored = int(run(env, "-c", COUNT, str(seed["link_id"])).strip().splitlines()[-1])
     finally:
-        stop(server)
+        server_stop(server)
         if pg_name:
             import psycopg
 

@@ -20,31 +20,22 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(BENCH)]
-from _setup import result  # noqa: E402
+from _setup import free_port, result, server_start, server_stop  # noqa: E402
 
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 50.0
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126 Safari/537.36"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def base_env(var: Path) -> dict:
@@ -83,39 +74,6 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", run_syncdb=True, verbosity=0)
 """
-
-
-def start(cmd: list[str], env: dict, cwd: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        cmd,
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    stop(proc)
-    raise RuntimeError("server did not start within 30 s")
-
-
-def stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # gunicorn master + its workers (our own group)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
 
 
 def gunicorn(app: str, port: int) -> list[str]:
@@ -224,11 +182,11 @@ def count_rows(db: Path, table: str) -> int:
 def measure(code, app_env, base_env_, seconds, procs, *, label):
     """wrk on both servers (alternating, best of 2), then the paced run on Ovation."""
     app_port, base_port = free_port(), free_port()
-    app = start(gunicorn("config.wsgi:application", app_port), app_env, ROOT, app_port)
+    app = server_start(gunicorn("config.wsgi:application", app_port), app_env, app_port)
     procs.append(app)
-    base = start(
-        gunicorn("referral_click_baseline.wsgi:application", base_port), base_env_, BENCH,
-        base_port,
+    base = server_start(
+        gunicorn("referral_click_baseline.wsgi:application", base_port), base_env_, base_port,
+        cwd=BENCH,
     )  # fmt: skip
     procs.append(base)
     app_url = f"http://127.0.0.1:{app_port}/r/{code}"
@@ -252,14 +210,14 @@ def measure(code, app_env, base_env_, seconds, procs, *, label):
             + (f"  socket errors: {r['errors']}" if r["errors"] else "")
         )
     print(f"[{label}] throughput ratio ovation/baseline: {ov['rps'] / bl['rps']:.3f}")
-    stop(base)
+    server_stop(base)
     rate = ov["rps"] / 2
     pr = paced(app_port, f"/r/{code}", rate, seconds)
     print(
         f"[{label}] paced at half peak ({rate:.0f} req/s for {seconds} s, open loop): "
         f"p50 {pr['p50']:.2f} ms  p99 {pr['p99']:.2f} ms  failures {pr['failures']}/{pr['sent']}"
     )
-    stop(app)
+    server_stop(app)
     return ov, bl, pr
 
 
@@ -326,7 +284,7 @@ def main() -> int:
         return 0 if ok_ratio and ok_p99 else 1
     finally:
         for proc in procs:
-            stop(proc)
+            server_stop(proc)
         shutil.rmtree(var, ignore_errors=True)
 
 

@@ -3,44 +3,30 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from ovation.directory.models import Account, Contact, Industry, Region
+from ovation.directory.models import Contact
+from ovation.directory.tests import factories as directory
 from ovation.users.models import User
 
 from ..models import Event, Idea, Program
 
 
-class IndustryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Industry
-        django_get_or_create = ("slug",)
-
+# The directory's factories, with this app's defaults.
+class IndustryFactory(directory.IndustryFactory):
     name = "Healthcare"
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-class RegionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Region
-        django_get_or_create = ("slug",)
-
+class RegionFactory(directory.RegionFactory):
     name = "EMEA"
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Account
-
+class AccountFactory(directory.AccountFactory):
     name = factory.Sequence(lambda n: f"Account {n}")
     industry = factory.SubFactory(IndustryFactory)
     region = factory.SubFactory(RegionFactory)
     employee_band = "201-1000"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Contact
-
+class ContactFactory(directory.ContactFactory):
     account = factory.SubFactory(AccountFactory)
     first_name = factory.Sequence(lambda n: f"Alex{n}")
     last_name = factory.Sequence(lambda n: f"Doe{n}")

@@ -5,7 +5,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from ovation.directory.models import Account, Consent, Contact, Industry, Product, Region
+from ovation.directory.models import Account, Consent, Contact
+from ovation.directory.tests import factories as directory
 from ovation.users.models import User
 
 from ..models import Opportunity, ReferenceRequest
@@ -19,37 +20,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = User.Role.SALES
 
 
-class IndustryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Industry
-        django_get_or_create = ("slug",)
-
+# The directory's factories, with this app's defaults.
+class IndustryFactory(directory.IndustryFactory):
     name = "Healthcare"
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-class RegionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Region
-        django_get_or_create = ("slug",)
-
+class RegionFactory(directory.RegionFactory):
     name = "EMEA"
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-        django_get_or_create = ("slug",)
-
+class ProductFactory(directory.ProductFactory):
     name = "Dashboards"
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Account
-
+class AccountFactory(directory.AccountFactory):
     name = factory.Sequence(lambda n: f"Customer {n}")
     industry = factory.SubFactory(IndustryFactory)
     region = factory.SubFactory(RegionFactory)
@@ -59,9 +43,8 @@ class AccountFactory(factory.django.DjangoModelFactory):
     renewal_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=200))
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(directory.ContactFactory):
     class Meta:
-        model = Contact
         skip_postgeneration_save = True
 
     account = factory.SubFactory(AccountFactory)

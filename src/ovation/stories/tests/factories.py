@@ -1,31 +1,21 @@
 import factory
 
-from ovation.directory.models import Account, Contact, Industry
+from ovation.directory.tests import factories as directory
 
 from ..models import Story
 
 
-class IndustryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Industry
-        django_get_or_create = ("slug",)
-
+# The directory's factories, with this app's defaults.
+class IndustryFactory(directory.IndustryFactory):
     name = "Healthcare"
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Account
-
+class AccountFactory(directory.AccountFactory):
     name = factory.Sequence(lambda n: f"Account {n}")
     industry = factory.SubFactory(IndustryFactory)
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Contact
-
+class ContactFactory(directory.ContactFactory):
     account = factory.SubFactory(AccountFactory)
     first_name = "Janey"
     last_name = factory.Sequence(lambda n: f"Doe{n}")
